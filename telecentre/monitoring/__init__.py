@@ -1,0 +1,1 @@
+"""Hardware and network health over SNMP: devices, polls, alerts, history."""
