@@ -129,9 +129,9 @@ class NetSnmpd:
 
     def config(self) -> str:
         """The snmpd.conf text."""
-        addresses = ",".join(f"udp:{ip}:{port}" for ip, port in self.endpoints)
-        lines = [f"agentaddress {addresses}",
-                 f"rocommunity {self.community} 127.0.0.0/8",
+        # The listening addresses go on the command line: snmpd.conf lines are
+        # cut at about 2.5 KB, which silently drops most of a long list.
+        lines = [f"rocommunity {self.community} 127.0.0.0/8",
                  "dontLogTCPWrappersConnects yes"]
         if self.v3_user:
             user, auth_key, priv_key = self.v3_user
@@ -150,7 +150,8 @@ class NetSnmpd:
                    MIBS="", MIBDIRS=self.workdir)
         self.process = subprocess.Popen(
             ["snmpd", "-f", "-C", "-c", conf, "-Lf", os.path.join(self.workdir, "log"),
-             "-p", os.path.join(self.workdir, "pid")],
+             "-p", os.path.join(self.workdir, "pid"),
+             ",".join(f"udp:{ip}:{port}" for ip, port in self.endpoints)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
         from .snmp import Credentials, SnmpRunner, SnmpTimeout, Target

@@ -180,6 +180,8 @@ class SnmpClient:
 
     async def get(self, target: Target, oids: list[str]) -> dict[str, object]:
         """GET ``oids`` (batched by 25, halved again on tooBig); map OID → value."""
+        if len(oids) <= MAX_GET_VARBINDS:
+            return await self._get_chunk(target, oids)  # the common case: no extra tasks
         chunks = [oids[i:i + MAX_GET_VARBINDS] for i in range(0, len(oids), MAX_GET_VARBINDS)]
         result: dict[str, object] = {}
         for part in await asyncio.gather(*(self._get_chunk(target, c) for c in chunks)):
