@@ -19,7 +19,7 @@ system-deps:
 
 compile-translations: venv
 	@for d in $$(find telecentre -type d -name translations); do \
-	  $(VENV)/bin/pybabel compile -q -d $$d; done
+	  $(VENV)/bin/pybabel compile -d $$d --statistics >/dev/null; done
 
 demo: venv compile-translations
 	PORT=$(PORT) $(PY) -m telecentre.demo
