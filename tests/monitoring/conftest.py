@@ -65,7 +65,7 @@ def snmpd():
 
 
 @pytest.fixture(scope="session")
-def runner():
+def snmp():
     """One SNMP engine on its own loop for the whole test session."""
     r = SnmpRunner(timeout=0.5, retries=1)
     yield r

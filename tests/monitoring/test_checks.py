@@ -6,52 +6,52 @@ from telecentre.monitoring.readings import Reading, read
 from telecentre.monitoring.checks import Discovery
 
 
-def discover(runner, target):
-    return runner.call(checks.discover, runner.client, target)
+def discover(snmp, target):
+    return snmp.call(checks.discover, snmp.client, target)
 
 
-def poll(runner, target, discovery):
-    result = runner.call(poller.poll_device, runner.client,
+def poll(snmp, target, discovery):
+    result = snmp.call(poller.poll_device, snmp.client,
                          poller.DeviceSpec("d", target, discovery))
     assert result.ok, result.error
     return result.reading
 
 
-def test_switch_interfaces_and_temperature(runner, sim_target):
-    d = discover(runner, sim_target("switch"))
+def test_switch_interfaces_and_temperature(snmp, sim_target):
+    d = discover(snmp, sim_target("switch"))
     assert d.sys_descr.startswith("HPE")
     assert list(d.interfaces) == [str(i) for i in range(1, 11)]
     assert d.entity_sensors == {"1": [9, 1]}
-    r = poll(runner, sim_target("switch"), d)
+    r = poll(snmp, sim_target("switch"), d)
     assert r.sys_name == "switch-test"
     assert r.interfaces["1"]["oper_up"] and r.interfaces["1"]["in_octets"] == 10_000_000
     assert r.interfaces["8"]["admin_up"] is False
     assert r.temperature_c == 45.2  # 452 tenths, ENTITY-SENSOR-MIB precision 1
 
 
-def test_ups_on_mains(runner, sim_target):
-    d = discover(runner, sim_target("ups"))
+def test_ups_on_mains(snmp, sim_target):
+    d = discover(snmp, sim_target("ups"))
     assert d.ups and not d.interfaces
-    h = metrics.derive(None, poll(runner, sim_target("ups"), d))
+    h = metrics.derive(None, poll(snmp, sim_target("ups"), d))
     assert h.metrics["ups_on_battery"] == 0
     assert h.metrics["ups_charge_percent"] == 100
     assert h.metrics["ups_minutes_left"] == 45
 
 
-def test_printer_supply_levels(runner, sim_target):
-    d = discover(runner, sim_target("printer"))
+def test_printer_supply_levels(snmp, sim_target):
+    d = discover(snmp, sim_target("printer"))
     assert d.supplies == {"1.1": "Black Toner Cartridge HP 59A", "1.2": "Imaging Drum"}
-    r = poll(runner, sim_target("printer"), d)
+    r = poll(snmp, sim_target("printer"), d)
     assert r.supplies["1.1"]["percent"] == 62.0
     assert metrics.derive(None, r).metrics["supply_min_percent"] == 62.0
 
 
-def test_pc_host_resources_and_ucd(runner, sim_target):
-    d = discover(runner, sim_target("pc"))
+def test_pc_host_resources_and_ucd(snmp, sim_target):
+    d = discover(snmp, sim_target("pc"))
     assert list(d.interfaces) == ["2"]  # the loopback interface is left out
     assert d.processors == ["196608", "196609"] and d.ucd
     assert set(d.storage) == {"1", "31"} and d.lm_sensors == ["1"]
-    m = metrics.derive(None, poll(runner, sim_target("pc"), d)).metrics
+    m = metrics.derive(None, poll(snmp, sim_target("pc"), d)).metrics
     assert m["cpu_percent"] == 16.0
     assert m["storage_max_percent"] == 45.0
     assert m["load1"] == 0.35
@@ -59,11 +59,11 @@ def test_pc_host_resources_and_ucd(runner, sim_target):
     assert 0 < m["memory_used_percent"] < 100
 
 
-def test_real_snmpd_host_discovery(runner, snmpd_v2c):
-    d = discover(runner, snmpd_v2c)
+def test_real_snmpd_host_discovery(snmp, snmpd_v2c):
+    d = discover(snmp, snmpd_v2c)
     assert d.ucd and d.sys_descr
     assert d.storage  # this machine has RAM and a disk in HOST-RESOURCES-MIB
-    m = metrics.derive(None, poll(runner, snmpd_v2c, d)).metrics
+    m = metrics.derive(None, poll(snmp, snmpd_v2c, d)).metrics
     assert m["memory_used_percent"] > 0 and m["load1"] >= 0
 
 
@@ -74,8 +74,8 @@ def test_poll_of_a_big_device_is_split_but_complete():
     assert len(set(oids)) == len(oids)
 
 
-def test_discovery_round_trips_through_json_dicts(runner, sim_target):
-    d = discover(runner, sim_target("pc"))
+def test_discovery_round_trips_through_json_dicts(snmp, sim_target):
+    d = discover(snmp, sim_target("pc"))
     assert Discovery.from_dict(d.to_dict()) == d
     r = read(d, {}, time.time())
     assert Reading.from_dict(r.to_dict()) == r

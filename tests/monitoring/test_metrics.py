@@ -35,21 +35,21 @@ def _switch(uptime, in_octets, out_octets, errors=0):
     return simdata.base("wrap-sw", "test switch", uptime=uptime) | simdata.interfaces(ports)
 
 
-def _poll(runner, target, discovery):
-    result = runner.call(poller.poll_device, runner.client,
+def _poll(snmp, target, discovery):
+    result = snmp.call(poller.poll_device, snmp.client,
                          poller.DeviceSpec("x", target, discovery))
     assert result.ok, result.error
     return result.reading
 
 
-def test_counter64_wrap_on_a_live_agent(runner, sim_device):
+def test_counter64_wrap_on_a_live_agent(snmp, sim_device):
     target, rewrite = sim_device("wrapsw", _switch(1_000_000, MAX64 - 999, 2_000, errors=7))
-    d = runner.call(checks.discover, runner.client, target)
-    first = _poll(runner, target, d)
+    d = snmp.call(checks.discover, snmp.client, target)
+    first = _poll(snmp, target, d)
     assert first.interfaces["1"]["in_octets"] == MAX64 - 999
     # 5 s later on the device's clock the counter has wrapped past 2^64.
     rewrite(_switch(1_000_500, 4_000, 7_000, errors=17))
-    second = _poll(runner, target, d)
+    second = _poll(snmp, target, d)
     assert second.interfaces["1"]["in_octets"] == 4_000
     h = derive(first, second)
     assert not h.rebooted
@@ -58,14 +58,14 @@ def test_counter64_wrap_on_a_live_agent(runner, sim_device):
     assert h.metrics["if_errors_per_s"] == 2.0             # 10 errors in 5 s
 
 
-def test_reboot_on_a_live_agent(runner, sim_device):
+def test_reboot_on_a_live_agent(snmp, sim_device):
     target, rewrite = sim_device("rebooter", _switch(9_000_000, 800_000, 900_000))
-    d = runner.call(checks.discover, runner.client, target)
-    first = _poll(runner, target, d)
+    d = snmp.call(checks.discover, snmp.client, target)
+    first = _poll(snmp, target, d)
     rewrite(_switch(1_200, 3_000, 2_000))  # came back up 12 s ago, counters reset
-    second = _poll(runner, target, d)
+    second = _poll(snmp, target, d)
     h = derive(first, second)
     assert h.rebooted and h.metrics["rebooted"] == 1.0
     assert "in_bps" not in h.interfaces["1"]  # no rate across a reboot
-    third = _poll(runner, target, d)
+    third = _poll(snmp, target, d)
     assert not derive(second, third).rebooted

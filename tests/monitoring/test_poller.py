@@ -4,12 +4,12 @@ from telecentre.monitoring.poller import DeviceSpec
 from telecentre.monitoring.snmp import Credentials, Target
 
 
-def test_sweep_with_a_dead_device(runner, sim_target, dead_target, snmpd_v3):
+def test_sweep_with_a_dead_device(snmp, sim_target, dead_target, snmpd_v3):
     specs = [DeviceSpec(kind, sim_target(kind)) for kind in ("router", "ups", "printer")]
     specs.insert(1, DeviceSpec("dead", dead_target))
     specs.append(DeviceSpec("v3", snmpd_v3))
     seen = []
-    results = runner.call(poller.sweep, runner.client, specs, 4, seen.append)
+    results = snmp.call(poller.sweep, snmp.client, specs, 4, seen.append)
     assert [r.device_id for r in results] == ["router", "dead", "ups", "printer", "v3"]
     by_id = {r.device_id: r for r in results}
     assert not by_id["dead"].ok and "timeout" in by_id["dead"].error.lower()
@@ -18,18 +18,18 @@ def test_sweep_with_a_dead_device(runner, sim_target, dead_target, snmpd_v3):
     assert sorted(r.device_id for r in seen) == sorted(by_id)
 
 
-def test_sweep_of_many_devices_with_bounded_concurrency(runner, snmpsim):
+def test_sweep_of_many_devices_with_bounded_concurrency(snmp, snmpsim):
     # 60 "devices" over the six simulated communities, 8 in flight at once
     kinds = ("router", "switch", "access_point", "ups", "printer", "pc")
     specs = [DeviceSpec(n, Target("127.0.1.1", 1161, Credentials(community=kinds[n % 6])))
              for n in range(60)]
-    results = runner.call(poller.sweep, runner.client, specs, 8)
+    results = snmp.call(poller.sweep, snmp.client, specs, 8)
     assert all(r.ok for r in results) and len(results) == 60
 
 
-def test_discover_all_reports_errors_per_device(runner, sim_target, dead_target):
+def test_discover_all_reports_errors_per_device(snmp, sim_target, dead_target):
     specs = [DeviceSpec("sw", sim_target("switch")), DeviceSpec("dead", dead_target)]
-    found = runner.call(poller.discover_all, runner.client, specs)
+    found = snmp.call(poller.discover_all, snmp.client, specs)
     assert found[0].discovery and found[0].discovery.interfaces
     assert found[1].discovery is None and found[1].error
 
