@@ -28,11 +28,18 @@ EXPECTED = {
     "seats_api.site_seats": ("public", False),
     "audit.county": ("it", False),
     "audit.site_log": ("staff", True),
+    "monitoring.county": ("it", False),
+    "monitoring.site": ("it", False),
+    "monitoring.device": ("it", False),
+    "monitoring.alerts": ("it", False),
+    "monitoring.acknowledge_alert": ("it", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
 URL_SAMPLES = {
     "slug": lambda slug, f: slug,
+    "device_id": lambda slug, f: f["device"](slug).id,
+    "alert_id": lambda slug, f: f["alert"](slug).id,
 }
 
 ROLES = ("anonymous", "resident", "attendant", "it", "admin")
@@ -76,8 +83,9 @@ def _cases(app):
 
 
 @pytest.fixture
-def factories(create_seat, create_user, create_booking):
-    return {"seat": create_seat, "user": create_user, "booking": create_booking}
+def factories(create_seat, create_user, create_booking, create_device, create_alert):
+    return {"seat": create_seat, "user": create_user, "booking": create_booking,
+            "device": create_device, "alert": create_alert}
 
 
 @pytest.mark.parametrize("role", ROLES)
