@@ -1,4 +1,5 @@
 """``telecentre devices …`` and ``telecentre snmp …``."""
+import sys
 from collections import Counter
 
 import click
@@ -56,7 +57,7 @@ def poll_command(slug):
     from telecentre.monitoring.sweeps import devices_to_poll, run_sweep
     site = _site(slug)
     total = len(devices_to_poll(site))
-    with click.progressbar(length=total, label="SNMP", file=click.get_text_stream("stderr")) \
+    with click.progressbar(length=total, label="SNMP", file=sys.stderr) \
             as bar:
         report = run_sweep(runtime.runner(current_app.config), site=site,
                            on_result=lambda _result: bar.update(1))

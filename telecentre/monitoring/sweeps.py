@@ -86,7 +86,9 @@ def record_results(devices: list[Device], results, now: datetime | None = None) 
     now = now or utcnow()
     report = SweepReport(total=len(devices), devices=list(devices))
     for device, result in zip(devices, results):
-        state = device.state or DeviceState(device=device, alert_states={}, metrics={})
+        state = device.state
+        if state is None:
+            state = device.state = DeviceState(alert_states={}, metrics={}, status="unknown")
         previous = Reading.from_dict(state.reading)
         health = derive(previous, result.reading)
         state.polled_at = now
