@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -57,16 +58,17 @@ def pysnmp_worker(shard, shards, eps, rounds, concurrency, barrier, out):
         times = []
         for _ in range(rounds):
             barrier.wait()
-            start = time.time()
+            start, cpu = time.time(), time.process_time()
             results = await poller.sweep(client, specs, concurrency)
-            times.append((start, time.time(), sum(r.ok for r in results)))
+            times.append((start, time.time(), sum(r.ok for r in results),
+                          time.process_time() - cpu))
         client.close()
         return times
     out.put((shard, asyncio.run(main())))
 
 
 def run_pysnmp(eps, shards, rounds, concurrency):
-    """Devices/s per round (all shards together) and devices answered."""
+    """Devices/s per round (all shards together), devices answered, CPU seconds per round."""
     ctx = mp.get_context("spawn")
     barrier, out = ctx.Barrier(shards), ctx.Queue()
     procs = [ctx.Process(target=pysnmp_worker, args=(s, shards, eps, rounds, concurrency,
@@ -80,17 +82,19 @@ def run_pysnmp(eps, shards, rounds, concurrency):
             p.join(10)
             if p.is_alive():
                 p.kill()
-    rates, answered = [], 0
+    rates, answered, cpu = [], 0, []
     for r in range(rounds):
         starts = [per_shard[s][r][0] for s in per_shard]
         ends = [per_shard[s][r][1] for s in per_shard]
         answered = sum(per_shard[s][r][2] for s in per_shard)
+        cpu.append(sum(per_shard[s][r][3] for s in per_shard))
         rates.append(len(eps) / (max(ends) - min(starts)))
-    return rates, answered
+    return rates, answered, cpu
 
 
 def run_cli(eps, parallel):
-    """Devices/s for ``snmpget`` processes, ``parallel`` at a time, same objects."""
+    """Devices/s for ``snmpget`` processes, ``parallel`` at a time, same objects;
+    also the CPU seconds those processes used."""
     env = dict(os.environ, MIBS="")  # no MIB parsing: the CLI at its fastest
 
     def one(ep):
@@ -100,10 +104,14 @@ def run_cli(eps, parallel):
                               env=env, capture_output=True, text=True, timeout=10)
         return done.returncode == 0 and len(done.stdout.splitlines()) == len(OIDS)
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.time()
     with ThreadPoolExecutor(parallel) as pool:
         answered = sum(pool.map(one, eps))
-    return len(eps) / (time.time() - start), answered
+    rate = len(eps) / (time.time() - start)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return rate, answered, cpu
 
 
 def main(argv=None):
@@ -123,10 +131,10 @@ def main(argv=None):
     agent = NetSnmpd(eps, community=COMMUNITY)
     try:
         agent.start()
-        cli_rate, cli_ok = run_cli(eps, args.cli_parallel)
-        one_rates, one_ok = run_pysnmp(eps, 1, args.rounds, args.concurrency)
-        two_rates, two_ok = run_pysnmp(eps, 2, args.rounds, args.concurrency)
-        cli_rate_again, _ = run_cli(eps, args.cli_parallel)
+        cli_rate, cli_ok, cli_cpu = run_cli(eps, args.cli_parallel)
+        one_rates, one_ok, one_cpu = run_pysnmp(eps, 1, args.rounds, args.concurrency)
+        two_rates, two_ok, _two_cpu = run_pysnmp(eps, 2, args.rounds, args.concurrency)
+        cli_rate_again, _, cli_cpu_again = run_cli(eps, args.cli_parallel)
     finally:
         agent.stop()
     cli = max(cli_rate, cli_rate_again)  # the CLI's better run, to be fair to it
@@ -137,6 +145,10 @@ def main(argv=None):
           f"(median of {args.rounds}; answered {one_ok}/{len(eps)})  ratio {one / cli:4.2f}x")
     print(f"poller, 2 shards:          {two:8.0f} devices/s "
           f"(median of {args.rounds}; answered {two_ok}/{len(eps)})  ratio {two / cli:4.2f}x")
+    cli_eff = len(eps) / min(cli_cpu, cli_cpu_again)
+    one_eff = len(eps) / statistics.median(one_cpu)
+    print(f"client CPU per device: snmpget {1000 / cli_eff:.2f} ms, poller {1000 / one_eff:.2f} ms"
+          f" -> the poller does {one_eff / cli_eff:.1f}x the work per CPU-second")
     print(f"load average after {os.getloadavg()[0]:.2f} (other work on the machine skews both "
           f"sides; compare ratios within one run)")
     print(f"target: 2.5x the CLI tools -> {'met' if max(one, two) >= 2.5 * cli else 'NOT met'} "
