@@ -41,10 +41,11 @@ def line_chart(series: dict[str, list[tuple[datetime, float]]], label: str) -> M
     summary = "; ".join(f"{name}: {_short(pts[-1][1])} (min {_short(min(v for _, v in pts))}, "
                         f"max {_short(max(v for _, v in pts))})"
                         for name, pts in series.items() if pts)
-    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-             f'aria-label="{escape(label)}: {escape(summary)}" xmlns="http://www.w3.org/2000/svg">',
-             f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
-             f'y2="{TOP + plot_h}"/>',
+    parts = [(f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+              f'aria-label="{escape(label)}: {escape(summary)}" '
+              'xmlns="http://www.w3.org/2000/svg">'),
+             (f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
+              f'y2="{TOP + plot_h}"/>'),
              f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
              f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end">{_short(top)}</text>',
              f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end">{_short(bottom)}</text>']

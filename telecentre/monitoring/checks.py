@@ -26,7 +26,8 @@ class Discovery:
     processors: list[str] = field(default_factory=list)        # hrDeviceIndex
     storage: dict[str, str] = field(default_factory=dict)      # hrStorageIndex -> descr
     supplies: dict[str, str] = field(default_factory=dict)     # prtMarkerSupplies index -> descr
-    entity_sensors: dict[str, list[int]] = field(default_factory=dict)  # index -> [scale, precision]
+    # ENTITY-SENSOR-MIB index -> [scale, precision]
+    entity_sensors: dict[str, list[int]] = field(default_factory=dict)
     lm_sensors: list[str] = field(default_factory=list)
     ucd: bool = False   # UCD-SNMP-MIB load and memory present
     ups: bool = False   # UPS-MIB present
@@ -36,7 +37,7 @@ class Discovery:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "Discovery":
+    def from_dict(cls, data: dict | None) -> Discovery:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         data = data or {}
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})

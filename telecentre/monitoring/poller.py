@@ -105,7 +105,7 @@ async def discover_device(client, spec: DeviceSpec) -> DiscoveryResult:
     """Walk one device's tables; errors are returned, not raised."""
     try:
         found = await asyncio.wait_for(discover(client, spec.target), DISCOVERY_BUDGET)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return DiscoveryResult(spec.device_id, None, "timeout")
     except SnmpError as exc:
         return DiscoveryResult(spec.device_id, None, str(exc))

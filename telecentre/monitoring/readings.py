@@ -33,7 +33,7 @@ class Reading:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "Reading | None":
+    def from_dict(cls, data: dict | None) -> Reading | None:
         """Inverse of :meth:`to_dict`; ``None`` stays ``None``."""
         if not data:
             return None

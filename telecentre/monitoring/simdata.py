@@ -41,7 +41,8 @@ def interfaces(ports: list[dict], live: bool = False) -> dict:
             value = p.get(key, 0)
             if live and p.get("up", True):
                 # bytes/s grows with time since the simulator started
-                rec[f"{column}.{i}"] = ("70:numeric", f"rate={p.get('rate', 50000)},initial={value}")
+                rec[f"{column}.{i}"] = ("70:numeric",
+                                        f"rate={p.get('rate', 50000)},initial={value}")
             else:
                 rec[f"{column}.{i}"] = ("70", value)
     return rec

@@ -63,7 +63,7 @@ class SnmpSimulator:
             args.append("--logging-method=null")
         return args
 
-    def start(self, ready_oid_community: str | None = None, wait: float = 15.0) -> "SnmpSimulator":
+    def start(self, ready_oid_community: str | None = None, wait: float = 15.0) -> SnmpSimulator:
         """Start snmpsim; with ``ready_oid_community`` wait until it answers."""
         os.chmod(self.data_dir, 0o755)
         self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL,
@@ -139,7 +139,7 @@ class NetSnmpd:
                       f"rouser {user} priv"]
         return "\n".join(lines) + "\n"
 
-    def start(self, wait: float = 10.0) -> "NetSnmpd":
+    def start(self, wait: float = 10.0) -> NetSnmpd:
         """Start snmpd in the foreground and wait until it answers."""
         conf = os.path.join(self.workdir, "snmpd.conf")
         with open(conf, "w", encoding="utf-8") as fh:

@@ -21,13 +21,22 @@ from dataclasses import dataclass
 with warnings.catch_warnings():
     # pysnmp 7.1 calls pysmi names that pysmi 2 deprecated (import-time noise).
     warnings.simplefilter("ignore", DeprecationWarning)
+    from pyasn1.type import univ
     from pysnmp.hlapi.v3arch.asyncio import (
-        CommunityData, ContextData, ObjectIdentity, ObjectType, SnmpEngine,
-        UdpTransportTarget, UsmUserData, bulk_cmd, get_cmd,
-        usmAesCfb128Protocol, usmAesCfb256Protocol, usmHMAC192SHA256AuthProtocol,
+        CommunityData,
+        ContextData,
+        ObjectIdentity,
+        ObjectType,
+        SnmpEngine,
+        UdpTransportTarget,
+        UsmUserData,
+        bulk_cmd,
+        get_cmd,
+        usmAesCfb128Protocol,
+        usmAesCfb256Protocol,
+        usmHMAC192SHA256AuthProtocol,
         usmHMACSHAAuthProtocol,
     )
-    from pyasn1.type import univ
     from pysnmp.proto import rfc1902, rfc1905
 
 MAX_GET_VARBINDS = 25
@@ -169,7 +178,7 @@ class SnmpClient:
                 call(self.engine, self._auth_data(target.credentials), transport,
                      self._context_for(target.credentials), *args, lookupMib=False),
                 self.budget)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise SnmpTimeout(f"{target.address}:{target.port} did not answer") from None
         if error:
             text = str(error)

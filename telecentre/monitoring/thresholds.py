@@ -44,7 +44,8 @@ IF_ERRORS = Rule("interface_errors", "if_errors_per_s", ">", 10)
 STORAGE = Rule("storage", "storage_max_percent", ">", 90)
 MEMORY = Rule("memory", "memory_used_percent", ">", 95)
 LOAD = Rule("load", "load1", ">", 8)
-ON_BATTERY = Rule("on_battery", "ups_on_battery", "==", 1, "critical", open_after=1, resolve_after=2)
+ON_BATTERY = Rule("on_battery", "ups_on_battery", "==", 1, "critical", open_after=1,
+                  resolve_after=2)
 BATTERY_LOW = Rule("battery_charge", "ups_charge_percent", "<", 50, "critical", open_after=1)
 RUNTIME_LOW = Rule("battery_runtime", "ups_minutes_left", "<", 10, "critical", open_after=1)
 SUPPLIES = Rule("supplies", "supply_min_percent", "<", 10, open_after=1, resolve_after=1)
@@ -106,7 +107,8 @@ class Transition:
     limit: float
 
 
-def evaluate(rules, metrics: dict, states: dict[str, dict]) -> tuple[dict[str, dict], list[Transition]]:
+def evaluate(rules, metrics: dict,
+             states: dict[str, dict]) -> tuple[dict[str, dict], list[Transition]]:
     """Run every rule over one poll's ``metrics``.
 
     ``states`` maps check → ``{"open", "bad", "good"}`` (JSON-friendly, as the

@@ -2,8 +2,8 @@
 import time
 
 from telecentre.monitoring import checks, metrics, poller
-from telecentre.monitoring.readings import Reading, read
 from telecentre.monitoring.checks import Discovery
+from telecentre.monitoring.readings import Reading, read
 
 
 def discover(snmp, target):

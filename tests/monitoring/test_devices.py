@@ -29,9 +29,9 @@ def test_device_outside_the_site_subnets_is_refused(cycow):
 
 
 def test_messages_are_translated_to_polish(cycow, app):
-    with app.test_request_context(headers={"Accept-Language": "pl"}):
-        with pytest.raises(InvalidInput) as exc:
-            save_device(None, cycow, {**V2, "address": "nie-adres"})
+    with app.test_request_context(headers={"Accept-Language": "pl"}), \
+            pytest.raises(InvalidInput) as exc:
+        save_device(None, cycow, {**V2, "address": "nie-adres"})
     assert "nie jest adresem IP" in exc.value.message
 
 

@@ -1,5 +1,5 @@
 """Hourly rollups, retention and graph series; the scheduler's jobs."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -7,7 +7,7 @@ from telecentre.extensions import db
 from telecentre.monitoring import history
 from telecentre.monitoring.models import HourlySample, Sample
 
-T0 = datetime(2026, 3, 29, 0, 0, tzinfo=timezone.utc)  # the night clocks go forward in Warsaw
+T0 = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)  # the night clocks go forward in Warsaw
 
 
 def _samples(device, start, minutes, every=5):

@@ -1,5 +1,5 @@
 """Rates, counter wraps and reboots: units, then against a live snmpsim agent."""
-from telecentre.monitoring import checks, metrics, poller, simdata
+from telecentre.monitoring import checks, poller, simdata
 from telecentre.monitoring.metrics import counter_delta, derive
 from telecentre.monitoring.readings import Reading
 

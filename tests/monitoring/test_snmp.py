@@ -21,7 +21,8 @@ def test_v3_authpriv_against_snmpd(snmp, snmpd_v3):
 def test_v3_wrong_key_is_an_error_not_a_hang(snmp, snmpd_v3):
     c = snmpd_v3.credentials
     wrong = Target(snmpd_v3.address, snmpd_v3.port,
-                   Credentials(version="3", user=c.user, auth_key="not-the-key", priv_key=c.priv_key))
+                   Credentials(version="3", user=c.user, auth_key="not-the-key",
+                               priv_key=c.priv_key))
     with pytest.raises(SnmpError):
         snmp.get(wrong, [O.SYS_NAME])
 
