@@ -112,6 +112,8 @@ def save_device(actor, site, fields: dict, *, update: bool = True) -> tuple[Devi
     if not created and not update:
         raise InvalidInput(_("%(site)s already has a device called %(name)s.",
                              site=site.name, name=clean["name"]))
+    if clean["snmp_version"] == "3":
+        _check_v3_user(clean, device)
     if created:
         device = Device(site=site, thresholds={})
         db.session.add(device)
@@ -122,6 +124,25 @@ def save_device(actor, site, fields: dict, *, update: bool = True) -> tuple[Devi
     record(actor, "device.add" if created else "device.update", target=device, site=site,
            details={"name": device.name, "address": device.address, "kind": device.kind})
     return device, created
+
+
+def _check_v3_user(clean: dict, device: Device | None) -> None:
+    """Refuse a v3 user name that another device uses with other keys.
+
+    pysnmp keeps one set of keys per user name in its engine, so two devices
+    with the same user and different keys would take turns failing.
+    """
+    others = db.session.scalars(select(Device).where(Device.v3_user == clean["v3_user"]))
+    for other in others:
+        if other is device:
+            continue
+        if (decrypt(other.v3_auth_secret), decrypt(other.v3_priv_secret),
+                other.v3_auth_protocol, other.v3_priv_protocol) != (
+                clean["v3_auth_key"], clean["v3_priv_key"], clean["v3_auth_protocol"],
+                clean["v3_priv_protocol"]):
+            raise InvalidInput(_("The SNMPv3 user %(user)s is already used by %(device)s with "
+                                 "other keys; use the same keys or another user name.",
+                                 user=clean["v3_user"], device=other.name))
 
 
 def get_device(device_id: int) -> Device:

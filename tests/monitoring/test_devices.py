@@ -56,6 +56,17 @@ def test_credentials_are_encrypted_at_rest(cycow):
                                                            "priv-key-456")
 
 
+def test_a_v3_user_name_keeps_one_set_of_keys(cycow):
+    v3 = {"kind": "ups", "snmp_version": "3", "v3_user": "monitor",
+          "v3_auth_key": "auth-key-123", "v3_priv_key": "priv-key-456"}
+    save_device(None, cycow, {**v3, "name": "ups-1", "address": "10.20.3.9"})
+    save_device(None, cycow, {**v3, "name": "ups-2", "address": "10.20.3.10"})  # same keys
+    with pytest.raises(InvalidInput) as exc:
+        save_device(None, cycow, {**v3, "name": "ups-3", "address": "10.20.3.11",
+                                  "v3_priv_key": "other-key-789"})
+    assert "ups-1" in exc.value.message
+
+
 def test_same_name_updates_unless_told_not_to(cycow):
     save_device(None, cycow, V2)
     device, created = save_device(None, cycow, {**V2, "address": "10.20.3.3"})
