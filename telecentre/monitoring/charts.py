@@ -54,10 +54,10 @@ def line_chart(series: dict[str, list[tuple[datetime, float]]], label: str) -> M
     parts.append(f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end">'
                  f'{escape(localtime(last))}</text>')
     for n, (name, pts) in enumerate(series.items()):
-        if len(pts) == 1:
-            pts = pts * 2
         parts.append(f'<polyline class="series series-{n}" fill="none" '
                      f'points="{" ".join(xy(t, v) for t, v in pts)}"><title>{escape(name)}'
                      f'</title></polyline>')
+        x, y = xy(*pts[-1]).split(",")  # the latest value, visible even as a single point
+        parts.append(f'<circle class="series-{n}" cx="{x}" cy="{y}" r="3"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
