@@ -21,22 +21,32 @@ def _hour(at: datetime) -> datetime:
 def rollup(until: datetime | None = None, lookback_hours: int = 48) -> int:
     """Summarise every complete hour before ``until`` not yet rolled up; return rows added.
 
-    Each metric becomes ``[avg, min, max]``; hours already summarised are
-    skipped, so the job can run as often as it likes and catch up after a
-    pause of up to ``lookback_hours``.
+    Each metric becomes ``[avg, min, max]``.  An hour is rolled up for all
+    devices in one go, so an hour with any rollup row is done: the job can run
+    as often as it likes, reads only the hours still to do (one at a time, to
+    bound memory), and catches up after a pause of up to ``lookback_hours``.
     """
     end = _hour(until or utcnow())
     start = end - timedelta(hours=lookback_hours)
-    done = {(d, h) for d, h in db.session.execute(
-        select(HourlySample.device_id, HourlySample.hour).where(HourlySample.hour >= start))}
-    buckets: dict[tuple, list[dict]] = defaultdict(list)
-    for device_id, at, values in db.session.execute(
-            select(Sample.device_id, Sample.at, Sample.values)
-            .where(Sample.at >= start, Sample.at < end)):
-        key = (device_id, _hour(at))
-        if key not in done:
-            buckets[key].append(values)
-    for (device_id, hour), rows in buckets.items():
+    done = set(db.session.scalars(select(HourlySample.hour).distinct()
+                                  .where(HourlySample.hour >= start)))
+    added = 0
+    hour = start
+    while hour < end:
+        if hour not in done:
+            added += _rollup_hour(hour)
+        hour += timedelta(hours=1)
+    db.session.flush()
+    return added
+
+
+def _rollup_hour(hour: datetime) -> int:
+    buckets: dict[int, list[dict]] = defaultdict(list)
+    for device_id, values in db.session.execute(
+            select(Sample.device_id, Sample.values)
+            .where(Sample.at >= hour, Sample.at < hour + timedelta(hours=1))):
+        buckets[device_id].append(values)
+    for device_id, rows in buckets.items():
         summary: dict[str, list[float]] = {}
         for metric in {m for row in rows for m in row}:
             series = [row[metric] for row in rows if row.get(metric) is not None]
@@ -44,7 +54,6 @@ def rollup(until: datetime | None = None, lookback_hours: int = 48) -> int:
                 summary[metric] = [round(sum(series) / len(series), 3), min(series), max(series)]
         db.session.add(HourlySample(device_id=device_id, hour=hour, count=len(rows),
                                     values=summary))
-    db.session.flush()
     return len(buckets)
 
 

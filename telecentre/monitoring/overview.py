@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from telecentre.alerts.models import Alert
 from telecentre.extensions import db
@@ -36,7 +37,8 @@ class SiteHealth:
 def county() -> list[SiteHealth]:
     """Health of every active site, in the county's order."""
     result = {site.id: SiteHealth(site) for site in list_sites()}
-    for device in db.session.scalars(select(Device).where(Device.enabled)):
+    for device in db.session.scalars(select(Device).where(Device.enabled)
+                                     .options(selectinload(Device.state))):
         health = result.get(device.site_id)
         if health is None:
             continue
@@ -54,6 +56,7 @@ def county() -> list[SiteHealth]:
 def site_devices(site) -> list[Device]:
     """A site's devices, by kind then name."""
     return list(db.session.scalars(select(Device).where(Device.site_id == site.id)
+                                   .options(selectinload(Device.state))
                                    .order_by(Device.kind, Device.name)))
 
 
