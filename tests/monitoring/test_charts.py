@@ -1,9 +1,9 @@
 """Server-side SVG charts."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from telecentre.monitoring.charts import line_chart
 
-T0 = datetime(2026, 10, 25, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 10, 25, 0, 0, tzinfo=UTC)
 
 
 def test_chart_scales_points_and_escapes_labels(app):

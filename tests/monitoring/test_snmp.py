@@ -67,3 +67,23 @@ def test_unknown_community_on_snmpsim_times_out(snmp, snmpsim):
     # snmpsim, like most agents, drops requests with a wrong community.
     with pytest.raises(SnmpTimeout):
         snmp.get(Target("127.0.1.1", 1161, Credentials(community="nope")), [O.SYS_UPTIME])
+
+
+def test_toobig_halves_the_request_until_it_fits(snmp, snmpd_v2c, monkeypatch):
+    # An agent whose responses fit 3 varbinds at most: simulate its tooBig
+    # answer in front of the real request to snmpd.
+    client = snmp.client
+    real = client._request
+    sizes = []
+
+    async def small_agent(call, target, *objects):
+        sizes.append(len(objects))
+        if len(objects) > 3:
+            return 1, 0, []  # error-status tooBig(1)
+        return await real(call, target, *objects)
+
+    monkeypatch.setattr(client, "_request", small_agent)
+    wanted = [f"{O.IF_OPER_STATUS}.{i}" for i in range(1, 11)]
+    values = snmp.get(snmpd_v2c, wanted)
+    assert list(values) == wanted
+    assert sizes[0] == 10 and max(sizes[1:]) <= 5 and sizes.count(3) + sizes.count(2) >= 4
