@@ -112,3 +112,15 @@ def test_cli_import_reports_bad_lines_and_exit_status(cycow, runner, tmp_path):
     result = runner.invoke(args=["devices", "import", str(good)])
     assert result.exit_code == 0, result.output
     assert "1 added" in result.output
+
+
+def test_key_rotation_re_encrypts_device_secrets(cycow, runner):
+    device, _created = save_device(None, cycow, V2)
+    db.session.commit()
+    before = device.community_secret
+    assert runner.invoke(args=["secrets", "rotate"]).exit_code == 0
+    assert runner.invoke(args=["secrets", "prune"]).exit_code == 0  # the old key is gone
+    db.session.rollback()
+    db.session.refresh(device)
+    assert device.community_secret != before
+    assert credentials_for(device).community == "s3cret-comm"
