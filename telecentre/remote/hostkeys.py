@@ -118,3 +118,31 @@ def load_private_key(text: str, passphrase: str | None = None) -> paramiko.PKey:
         return key_class.from_private_key(io.StringIO(text), password=passphrase)
     except (paramiko.SSHException, ValueError) as exc:
         raise InvalidKey("not a readable private key (or wrong passphrase)") from exc
+
+
+def normalise_private_key(text: str, passphrase: str | None = None) -> tuple[str, str]:
+    """Return ``(unencrypted OpenSSH private key text, public key line)``.
+
+    A passphrase-protected key is opened once here, so what is stored (then
+    encrypted at rest with the server's key file) needs no passphrase later.
+    Raises :class:`InvalidKey`.
+    """
+    key = load_private_key(text, passphrase)
+    data = (text or "").encode()
+    password = passphrase.encode() if passphrase else None
+    try:
+        loaded = serialization.load_ssh_private_key(data, password=password)
+    except ValueError:
+        loaded = serialization.load_pem_private_key(data, password=password)
+    plain = loaded.private_bytes(serialization.Encoding.PEM,
+                                 serialization.PrivateFormat.OpenSSH,
+                                 serialization.NoEncryption()).decode()
+    return plain, public_key_line(key)
+
+
+def generate_key_pair() -> tuple[str, str]:
+    """Return a new Ed25519 ``(private key text, public key line)`` for the server."""
+    private = ed25519.Ed25519PrivateKey.generate()
+    text = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                 serialization.NoEncryption()).decode()
+    return text, public_key_line(load_private_key(text))

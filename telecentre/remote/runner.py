@@ -42,11 +42,15 @@ class Host:
 
 @dataclass(frozen=True)
 class HostJob:
-    """A host and the exact command line to run there."""
+    """A host and the exact command line to run there.
+
+    ``client_key`` overrides the run's key (sites may have their own).
+    """
 
     target: Host
     command: str
     timeout: float
+    client_key: object = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,7 @@ def _run_one(job: HostJob, client_key, connector, connect_timeout: float,
     key = job.target.key
     try:
         with connector(job.target.host, job.target.port, job.target.username,
-                       job.target.host_key, client_key,
+                       job.target.host_key, job.client_key or client_key,
                        connect_timeout=connect_timeout) as connection:
             result = connection.run(job.command, timeout=job.timeout, tail_bytes=tail_bytes)
     except CommandTimeout as exc:

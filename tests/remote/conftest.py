@@ -150,3 +150,38 @@ def silent_port():
 def closed_port():
     """A port of our range on which nothing listens (connection refused)."""
     return free_port()
+
+
+# ------------------------------------------------------------------ with the app (phase 2)
+
+@pytest.fixture
+def it_user(create_user):
+    """An IT staff member."""
+    return create_user(role="it")
+
+
+@pytest.fixture
+def admin(create_user):
+    """A county admin."""
+    return create_user(role="admin")
+
+
+@pytest.fixture
+def reachable_seat(app, sshd, create_seat, it_user):
+    """Return a factory of seats pointing at an sshd, with its key pinned.
+
+    The county-wide credential is the sshd's accepted client key.
+    """
+    from telecentre.extensions import db
+    from telecentre.remote.services import approve_host_key, set_credential, set_target
+    set_credential(it_user, None, sshd.username, sshd.client_key_text)
+    db.session.commit()
+
+    def make(server=sshd, port=None, pin=None, **seat_fields):
+        seat = create_seat(**seat_fields)
+        set_target(it_user, seat, server.host, "linux", None, port or server.port)
+        approve_host_key(it_user, seat, pin or server.host_keys["ssh-ed25519"])
+        db.session.commit()
+        return seat
+
+    return make
