@@ -12,6 +12,7 @@ FEATURES = (
     "telecentre.audit",
     "telecentre.alerts",
     "telecentre.api",
+    "telecentre.remote",
 )
 
 TEMPLATE_FOLDER = "../templates"

@@ -33,7 +33,8 @@ from .models import PowerSchedule, RemoteRun, RemoteRunHost
 from .services import create_run, require_it, target_for
 from .wol import WakeError, broadcast_for, relay_command, send_magic_packet
 
-POWER_SCOPE = "power:{slug}"
+# Runs of one closing share this scope, which also tells which PCs are done.
+POWER_SCOPE = "power:{slug}@{closing}"
 
 
 def schedule_for(site) -> PowerSchedule | None:
@@ -163,11 +164,10 @@ def _maybe_shut_down(schedule: PowerSchedule, closing, now) -> list[int]:
     if now < due or now > due + timedelta(hours=6) or schedule.last_shutdown_for == closing:
         return []
     site, warn = schedule.site, schedule.warn_minutes
-    scope = POWER_SCOPE.format(slug=site.slug)
+    scope = POWER_SCOPE.format(slug=site.slug, closing=closing.isoformat())
     done = set(db.session.scalars(
         select(RemoteRunHost.seat_id).join(RemoteRun).where(
-            RemoteRun.scope == scope, RemoteRun.action == "shutdown",
-            RemoteRun.created_at >= closing)))
+            RemoteRun.scope == scope, RemoteRun.action == "shutdown")))
     seats = [s for s in _seats(site) if s.id not in done]
     busy = running_with_time_left(seats, now)
     bridge = agent_bridge()

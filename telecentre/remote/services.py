@@ -41,10 +41,11 @@ def is_admin(actor) -> bool:
 
 def param_error_text(error: ParamError) -> str:
     """Translate a catalogue parameter refusal (msgid with %(…)s placeholders)."""
+    translate = _  # the msgids live in the catalogue module, marked with N_
     values = dict(error.values)
     if "label" in values:
-        values["label"] = _(values["label"])
-    return _(error.message, **values)
+        values["label"] = translate(values["label"])
+    return translate(error.message, **values)
 
 
 def _invalid(exc: InvalidParameters) -> InvalidInput:

@@ -28,12 +28,36 @@ EXPECTED = {
     "seats_api.site_seats": ("public", False),
     "audit.county": ("it", False),
     "audit.site_log": ("staff", True),
+    "remote.index": ("it", False),
+    "remote.run": ("it", False),
+    "remote.adhoc": ("admin", False),
+    "remote.hosts": ("it", False),
+    "remote.host": ("it", False),
+    "remote.settings": ("it", False),
+    "remote_api.actions": ("it", False),
+    "remote_api.start_run": ("it", False),
+    "remote_api.runs": ("it", False),
+    "remote_api.run": ("it", False),
+    "remote_api.wake": ("it", False),
+    "remote_api.host_key": ("it", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
 URL_SAMPLES = {
     "slug": lambda slug, f: slug,
+    "seat_id": lambda slug, f: f["seat"](site=slug).id,
+    "run_id": lambda slug, f: _remote_run(f["seat"](site=slug)).id,
 }
+
+
+def _remote_run(seat):
+    from telecentre.extensions import db
+    from telecentre.remote.models import RemoteRun, RemoteRunHost
+    run = RemoteRun(action="disk_diagnostics", params={}, status="finished",
+                    hosts=[RemoteRunHost(seat_id=seat.id, seat_name=seat.name, status="done")])
+    db.session.add(run)
+    db.session.commit()
+    return run
 
 ROLES = ("anonymous", "resident", "attendant", "it", "admin")
 ALLOWED = {

@@ -122,5 +122,5 @@ def test_bad_parameters_are_refused_with_translated_messages(reachable_seat, it_
     seat = reachable_seat()
     with pytest.raises(InvalidInput) as caught:
         create_run(it_user, "update_agent", {"version": "1.0 && reboot"}, [seat])
-    assert caught.value.details["fields"]["version"].startswith("Wersja")
+    assert caught.value.details["fields"]["version"].startswith("Pole „Wersja” musi mieć postać")
     assert db.session.scalar(select(RemoteRun)) is None
