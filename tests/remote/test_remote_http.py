@@ -118,3 +118,62 @@ def test_cli_refuses_bad_parameters(runner, reachable_seat):
     assert result.exit_code == 1
     assert "Opóźnienie w minutach" in result.output
     assert db.session.scalar(select(RemoteRun)) is None
+
+
+def test_it_fetches_and_approves_a_host_key_on_the_page(client, sshd, create_seat, it_user):
+    """A PC without an agent: IT fetches the key it presents, compares, approves once."""
+    from telecentre.remote.hostkeys import HostKeyPin
+    from telecentre.remote.models import HostKey
+    seat = create_seat(name="NO-AGENT")
+    auth = signed_in(client, it_user)
+    token = auth.csrf_token("/it/remote/")
+    url = f"/it/remote/hosts/{seat.id}"
+    saved = client.post(url, data={"step": "target", "address": "127.0.0.1",
+                                   "port": str(sshd.port), "os": "linux",
+                                   "mac": "52-54-00-12-34-56", "csrf_token": token})
+    assert saved.status_code == 302
+    fetched = client.post(url, data={"step": "fetch", "csrf_token": token})
+    page = fetched.get_data(as_text=True)
+    fingerprint = HostKeyPin.parse(sshd.host_keys["ssh-ed25519"]).fingerprint
+    assert fetched.status_code == 200 and fingerprint in page
+    assert db.session.scalar(select(HostKey)) is None  # fetching pins nothing
+    approved = client.post(url, data={"step": "approve", "csrf_token": token,
+                                      "public_key": sshd.host_keys["ssh-ed25519"]})
+    assert approved.status_code == 302
+    row = db.session.scalar(select(HostKey))
+    assert (row.fingerprint, row.source, row.approved_by_id) == (fingerprint, "it", it_user.id)
+    listing = client.get("/it/remote/hosts").get_data(as_text=True)
+    assert fingerprint in listing and "52:54:00:12:34:56" in listing
+
+
+def test_settings_page_generates_a_key_and_saves_a_schedule(client, it_user):
+    from telecentre.remote.models import PowerSchedule, SshCredential
+    auth = signed_in(client, it_user)
+    token = auth.csrf_token("/it/remote/settings")
+    reply = client.post("/it/remote/settings", data={"step": "credential", "site": "",
+                                                     "username": "telecentre",
+                                                     "csrf_token": token})
+    credential = db.session.scalar(select(SshCredential))
+    assert reply.status_code == 200 and credential.site_id is None
+    assert credential.public_key in reply.get_data(as_text=True)
+    bad = client.post("/it/remote/settings", data={"step": "credential", "username": "root; x",
+                                                   "csrf_token": token})
+    assert bad.status_code == 422
+    saved = client.post("/it/remote/settings", data={
+        "step": "power", "site": "ludwin", "enabled": "yes", "wake": "20", "shutdown": "5",
+        "warn": "3", "csrf_token": token})
+    assert saved.status_code == 200
+    schedule = db.session.scalar(select(PowerSchedule))
+    assert (schedule.enabled, schedule.wake_minutes_before, schedule.shutdown_minutes_after,
+            schedule.warn_minutes) == (True, 20, 5, 3)
+    refused = client.post("/it/remote/settings", data={
+        "step": "power", "site": "ludwin", "wake": "999", "shutdown": "5", "warn": "3",
+        "csrf_token": token})
+    assert refused.status_code == 422
+
+
+def test_index_page_lists_actions_without_adhoc_for_it(client, it_user, admin):
+    signed_in(client, it_user)
+    page = client.get("/it/remote/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Disk diagnostics" in page or "Diagnostyka dysków" in page
+    assert 'value="adhoc"' not in page and "/it/remote/adhoc" not in page

@@ -124,3 +124,21 @@ def test_bad_parameters_are_refused_with_translated_messages(reachable_seat, it_
         create_run(it_user, "update_agent", {"version": "1.0 && reboot"}, [seat])
     assert caught.value.details["fields"]["version"].startswith("Pole „Wersja” musi mieć postać")
     assert db.session.scalar(select(RemoteRun)) is None
+
+
+def test_runs_lost_with_their_worker_are_finished(reachable_seat, it_user):
+    from datetime import timedelta
+
+    from telecentre.common.time import utcnow
+    from telecentre.remote.execution import recover_runs
+    seat = reachable_seat()
+    lost = create_run(it_user, "disk_diagnostics", {}, [seat])
+    fresh = create_run(it_user, "disk_diagnostics", {}, [seat])
+    lost.created_at = utcnow() - timedelta(minutes=30)
+    db.session.commit()
+    assert recover_runs() == 1
+    db.session.commit()
+    assert (lost.status, lost.hosts[0].status) == ("finished", "error")
+    assert (fresh.status, fresh.hosts[0].status) == ("queued", "queued")
+    # A recovered run is not carried out any more.
+    assert execute_run(lost.id) is None
