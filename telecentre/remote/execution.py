@@ -63,6 +63,12 @@ def execute_run(run_id: int, *, connector=SshConnection.open, max_parallel: int 
                         max_parallel=max_parallel or config["REMOTE_MAX_PARALLEL"],
                         connect_timeout=connect_timeout or config["REMOTE_CONNECT_TIMEOUT"],
                         tail_bytes=config["REMOTE_TAIL_BYTES"], clock=utcnow)
+    except Exception:
+        db.session.rollback()
+        for row in run.hosts:
+            if row.status in ("queued", "running"):
+                _refuse(row, "error", _("The run stopped before this computer answered."))
+        raise
     finally:
         run.status, run.finished_at = "finished", utcnow()
         db.session.commit()

@@ -9,66 +9,13 @@ the session, whatever the tests did.
 """
 from __future__ import annotations
 
-import getpass
 import os
 import socket
 import subprocess
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
-from .keys import generate_private_key, private_text, public_line
-
-SSHD = "/usr/sbin/sshd"
-PORT_RANGE = range(22000, 23000)
-
-
-def free_port(exclude=()) -> int:
-    """A TCP port of this branch's range that nothing listens on right now."""
-    start = os.getpid() % len(PORT_RANGE)
-    for offset in range(len(PORT_RANGE)):
-        port = PORT_RANGE[(start + offset) % len(PORT_RANGE)]
-        if port in exclude:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port in 22000-22999")
-
-
-@dataclass
-class Sshd:
-    """A running sshd: where it listens, its host keys, a client key it accepts."""
-
-    host: str
-    port: int
-    username: str
-    host_keys: dict            # key type ("ssh-ed25519", "ssh-rsa") -> public line
-    client_key_text: str
-    directory: Path
-    process: subprocess.Popen = field(repr=False)
-
-    def log(self) -> str:
-        return (self.directory / "sshd.log").read_text(errors="replace")
-
-
-def _wait_for_banner(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"sshd exited: {log.read_text(errors='replace')}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                if sock.recv(64).startswith(b"SSH-"):
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"sshd did not start: {log.read_text(errors='replace')}")
+from .sshd import SSHD, Sshd, free_port, start_sshd
 
 
 @pytest.fixture(scope="session")
@@ -76,48 +23,12 @@ def sshd_factory(tmp_path_factory):
     """Start sshd instances on demand; all are stopped at the end of the session."""
     if not os.path.exists(SSHD):
         pytest.skip("openssh-server is not installed (/usr/sbin/sshd)")
-    # sshd refuses to start without its privilege separation directory.
-    os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     started: list[Sshd] = []
-    username = getpass.getuser()
 
     def start(host_key_types=("ed25519", "rsa"), client_key=None) -> Sshd:
-        directory = tmp_path_factory.mktemp("sshd")
-        host_keys = {}
-        config = ["ListenAddress 127.0.0.1"]
-        for kind in host_key_types:
-            key = generate_private_key(kind)
-            path = directory / f"host_{kind}"
-            path.write_text(private_text(key))
-            path.chmod(0o600)
-            host_keys[public_line(key).split()[0]] = public_line(key)
-            config.append(f"HostKey {path}")
-        client = client_key or generate_private_key("ed25519")
-        (directory / "authorized_keys").write_text(public_line(client) + "\n")
-        port = free_port(exclude={s.port for s in started})
-        config += [
-            f"Port {port}",
-            f"PidFile {directory}/sshd.pid",
-            f"AuthorizedKeysFile {directory}/authorized_keys",
-            "PermitRootLogin prohibit-password",
-            "PubkeyAuthentication yes",
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "UsePAM no",
-            "StrictModes no",  # the key files live in a temporary directory
-            f"AllowUsers {username}",
-            "MaxStartups 50:30:100",
-            "LogLevel VERBOSE",
-        ]
-        (directory / "sshd_config").write_text("\n".join(config) + "\n")
-        log = directory / "sshd.log"
-        with open(log, "wb") as log_file:
-            process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(directory / "sshd_config")],
-                                       stdout=log_file, stderr=subprocess.STDOUT)
-        server = Sshd("127.0.0.1", port, username, host_keys, private_text(client),
-                      directory, process)
+        server = start_sshd(tmp_path_factory.mktemp("sshd"), host_key_types, client_key,
+                            exclude_ports={s.port for s in started})
         started.append(server)
-        _wait_for_banner(port, process, log)
         return server
 
     yield start

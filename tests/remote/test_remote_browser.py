@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 
-from .conftest import free_port
+from .sshd import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

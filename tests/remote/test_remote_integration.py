@@ -142,3 +142,19 @@ def test_runs_lost_with_their_worker_are_finished(reachable_seat, it_user):
     assert (fresh.status, fresh.hosts[0].status) == ("queued", "queued")
     # A recovered run is not carried out any more.
     assert execute_run(lost.id) is None
+
+
+def test_ssh_key_survives_a_secrets_key_rotation(runner, reachable_seat, it_user):
+    from telecentre.remote.services import client_key, credential_for
+    seat = reachable_seat()
+    before = credential_for(None).private_key_encrypted
+    result = runner.invoke(args=["secrets", "rotate"])
+    assert result.exit_code == 0 and "1 secret(s) re-encrypted" in result.output
+    db.session.expire_all()
+    credential = credential_for(None)
+    assert credential.private_key_encrypted != before
+    assert client_key(credential).get_name() == "ssh-ed25519"
+    run = create_run(it_user, "disk_diagnostics", {}, [seat])
+    db.session.commit()
+    execute_run(run.id)
+    assert db.session.get(RemoteRun, run.id).hosts[0].status == "done"
