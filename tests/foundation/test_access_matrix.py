@@ -28,6 +28,8 @@ EXPECTED = {
     "seats_api.site_seats": ("public", False),
     "audit.county": ("it", False),
     "audit.site_log": ("staff", True),
+    "ops.healthz": ("public", False),
+    "ops.readyz": ("public", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
