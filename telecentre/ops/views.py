@@ -1,4 +1,4 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database at the newest schema)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (database up, at the newest schema)."""
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
