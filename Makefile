@@ -25,8 +25,8 @@ demo: venv compile-translations
 	PORT=$(PORT) $(PY) -m telecentre.demo
 
 lint: venv
-	$(VENV)/bin/ruff check telecentre agent tests bench
-	$(VENV)/bin/bandit -q -c pyproject.toml -r telecentre agent --severity-level high
+	$(VENV)/bin/ruff check $(wildcard telecentre agent tests bench)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r $(wildcard telecentre agent) --severity-level high
 
 test: venv system-deps compile-translations lint
 	$(PY) -m pytest $(PYTEST_ARGS)
