@@ -26,6 +26,8 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 8
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Rate limits; storage "memory://" per process, "redis://…" shared.
     RATELIMIT_STORAGE_URI = "memory://"

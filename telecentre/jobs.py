@@ -68,6 +68,8 @@ def run_job(app, spec: JobSpec, shard: int = 0, shards: int = 1):
     with app.app_context():
         started = time.monotonic()
         try:
+            from telecentre.common.db import begin_write
+            begin_write(db.session)
             result = spec.func(shard=shard, shards=shards) if spec.sharded else spec.func()
             db.session.commit()
             log.info("job %s done in %.2fs: %s", spec.id, time.monotonic() - started, result)
