@@ -77,7 +77,8 @@ def set_credential(actor, site: Site | None, username: str, private_key: str | N
         username = Param("username", "", pattern=ACCOUNT_PATTERN, max_length=32,
                          required=True).clean(username)
     except ParamError:
-        raise InvalidInput(_("The SSH user must be a local account name such as telecentre."))
+        raise InvalidInput(
+            _("The SSH user must be a local account name such as telecentre.")) from None
     if private_key and private_key.strip():
         try:
             plain, public = normalise_private_key(private_key, passphrase)
