@@ -30,6 +30,7 @@ EXPECTED = {
     "audit.site_log": ("staff", True),
     "ops.healthz": ("public", False),
     "ops.readyz": ("public", False),
+    "ops.metrics": ("public", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
