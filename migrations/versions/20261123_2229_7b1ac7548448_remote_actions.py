@@ -4,7 +4,7 @@ Hand-checked on SQLite and PostgreSQL. The private key column holds Fernet
 tokens (telecentre.common.crypto), never a plain key.
 
 Revision ID: 7b1ac7548448
-Revises: f2caa692df9d
+Revises: 344512fdb37f
 Create Date: 2026-11-23 22:29:34.465585
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7b1ac7548448'
-down_revision = 'f2caa692df9d'
+down_revision = '344512fdb37f'
 branch_labels = None
 depends_on = None
 

@@ -2,17 +2,20 @@
 
 Each builder takes parameters already validated by the catalogue and quotes
 them again for its shell (validation is the first fence, quoting the second).
-The install locations and service names of the agent are defined here, once.
+The install locations and service names of the agent are defined here, once,
+after docs/operations.md and deploy/systemd/telecentre-agent.service: on
+Linux a systemd unit running ``/usr/local/bin/telecentre-agent``; on Windows
+a scheduled task started at the public user's logon, installed with ``py -m
+pip install telecentre``.
 """
 from __future__ import annotations
 
 from shlex import quote
 
 LINUX_AGENT_UNIT = "telecentre-agent.service"
-LINUX_AGENT_PIP = "/opt/telecentre-agent/bin/pip"
-WINDOWS_AGENT_SERVICE = "TelecentreAgent"
-WINDOWS_AGENT_PIP = r"C:\Program Files\Telecentre\agent\Scripts\pip.exe"
-WINDOWS_AGENT_LOG = r"C:\ProgramData\Telecentre\agent\agent.log"
+LINUX_AGENT_SCRIPT = "/usr/local/bin/telecentre-agent"
+WINDOWS_AGENT_TASK = "Telecentre agent"
+WINDOWS_AGENT_STATE = r"C:\ProgramData\Telecentre"
 AGENT_DISTRIBUTION = "telecentre"
 
 
@@ -56,10 +59,11 @@ def linux_restart_agent(p: dict) -> str:
 
 
 def windows_restart_agent(p: dict) -> str:
-    """Restart the agent service and print its status."""
-    name = psquote(WINDOWS_AGENT_SERVICE)
-    return (f"Restart-Service -Name {name} -ErrorAction Stop; "
-            f"(Get-Service -Name {name}).Status")
+    """Restart the agent's scheduled task (it runs in the public user's session)."""
+    name = psquote(WINDOWS_AGENT_TASK)
+    return (f"Stop-ScheduledTask -TaskName {name} -ErrorAction Stop; "
+            f"Start-ScheduledTask -TaskName {name} -ErrorAction Stop; "
+            f"(Get-ScheduledTask -TaskName {name}).State")
 
 
 def _requirement(version: str) -> str:
@@ -67,15 +71,20 @@ def _requirement(version: str) -> str:
 
 
 def linux_update_agent(p: dict) -> str:
-    """Install the agent version from the configured index, then restart it."""
-    return (f"{quote(LINUX_AGENT_PIP)} install --no-deps --upgrade "
-            f"{quote(_requirement(p['version']))} && {linux_restart_agent(p)}")
+    """Install the agent version with the Python the agent runs on, then restart it.
+
+    That interpreter is read from the agent script's ``#!`` line, so the
+    update lands in the same virtualenv (or pipx environment) as the agent.
+    """
+    return (f"py=$(head -n 1 {quote(LINUX_AGENT_SCRIPT)} | sed 's/^#!//') && "
+            f"[ -x \"$py\" ] || {{ echo \"cannot find the agent's Python\"; exit 3; }}; "
+            f"\"$py\" -m pip install --no-deps --upgrade {quote(_requirement(p['version']))} "
+            f"&& {linux_restart_agent(p)}")
 
 
 def windows_update_agent(p: dict) -> str:
-    """Install the agent version from the configured index, then restart it."""
-    return (f"& {psquote(WINDOWS_AGENT_PIP)} install --no-deps --upgrade "
-            f"{psquote(_requirement(p['version']))}; "
+    """Install the agent version for all users (``py -m pip``), then restart its task."""
+    return (f"& py -m pip install --no-deps --upgrade {psquote(_requirement(p['version']))}; "
             "if ($LASTEXITCODE) { exit $LASTEXITCODE }; " + windows_restart_agent(p))
 
 
@@ -93,7 +102,8 @@ def windows_collect_logs(p: dict) -> str:
     """Print the agent's log file and recent errors and warnings of the event log."""
     n = int(p["lines"])
     return (
-        f"Get-Content -Tail {n} -Path {psquote(WINDOWS_AGENT_LOG)} -ErrorAction Continue; "
+        f"Get-ChildItem -Path {psquote(WINDOWS_AGENT_STATE)} -Filter *.log -ErrorAction "
+        f"Continue | ForEach-Object {{ '--- ' + $_.Name; Get-Content -Tail {n} $_.FullName }}; "
         "'--- warnings'; "
         "Get-WinEvent -FilterHashtable @{LogName='System','Application'; Level=1,2,3} "
         f"-MaxEvents {n} | Format-Table -AutoSize -Wrap TimeCreated,ProviderName,Id,Message")

@@ -42,6 +42,7 @@ EXPECTED = {
     "remote_api.host_key": ("it", False),
     "ops.healthz": ("public", False),
     "ops.readyz": ("public", False),
+    "ops.metrics": ("public", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
