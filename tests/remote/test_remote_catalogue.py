@@ -121,3 +121,13 @@ def test_unknown_action_and_system_are_refused():
         get_action("rm")
     with pytest.raises(UnsupportedOS):
         get_action("reboot").command("macos")
+
+
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_every_linux_script_is_valid_sh(name):
+    """``sh -n`` parses each script without running it."""
+    import subprocess
+    script = linux_script(get_action(name).command("linux", REQUIRED.get(name)))
+    checked = subprocess.run(["/bin/sh", "-n", "-c", script], capture_output=True, text=True,
+                             timeout=30)
+    assert checked.returncode == 0, checked.stderr
