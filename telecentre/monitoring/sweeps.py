@@ -2,12 +2,15 @@
 
 The SNMP work runs on the process's SNMP loop (``runtime.runner()``); all
 database work stays in the caller's thread and session, which the job or
-command commits.
+command commits.  No transaction is held while the network is polled: the
+device list is read, the transaction ended, the devices polled, and only then
+a write transaction begun (on SQLite a sweep-long write lock would stall
+every web request), so call these with nothing pending in the session.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import current_app
@@ -15,6 +18,7 @@ from sqlalchemy import select
 
 from telecentre.alerts.models import Alert
 from telecentre.alerts.services import open_alert, resolve_alert
+from telecentre.common.db import begin_write
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
 from telecentre.monitoring import poller
@@ -52,12 +56,19 @@ def devices_to_poll(site=None, shard: int = 0, shards: int = 1) -> list[Device]:
     return [d for d in db.session.scalars(query) if poller.in_shard(d.id, shard, shards)]
 
 
-def discover(runner, devices: list[Device], now: datetime | None = None) -> int:
-    """Walk the devices' tables and store what they have; return how many answered."""
-    results = runner.call(poller.discover_all, runner.client, [spec_for(d) for d in devices])
+def _reload(ids: list[int]) -> list[Device]:
+    """The devices ``ids`` again, in that order, inside the write transaction."""
+    begin_write(db.session)
+    by_id = {d.id: d for d in db.session.scalars(select(Device).where(Device.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _store_discoveries(results, now: datetime | None = None) -> int:
+    devices = {d.id: d for d in _reload([r.device_id for r in results])}
     found = 0
-    for device, result in zip(devices, results):
-        if result.discovery is not None:
+    for result in results:
+        device = devices.get(result.device_id)
+        if device is not None and result.discovery is not None:
             device.discovery = result.discovery.to_dict()
             device.discovered_at = now or utcnow()
             found += 1
@@ -65,18 +76,35 @@ def discover(runner, devices: list[Device], now: datetime | None = None) -> int:
     return found
 
 
+def discover(runner, devices: list[Device], now: datetime | None = None) -> int:
+    """Walk the devices' tables and store what they have; return how many answered."""
+    specs = [spec_for(d) for d in devices]
+    db.session.rollback()  # no transaction open during the walks
+    results = runner.call(poller.discover_all, runner.client, specs)
+    return _store_discoveries(results, now)
+
+
 def run_sweep(runner, *, site=None, shard: int = 0, shards: int = 1,
               on_result=None) -> SweepReport:
     """Poll every device due (discovering new ones first) and record the results."""
     started = time.monotonic()
     devices = devices_to_poll(site, shard, shards)
-    new = [d for d in devices if d.discovered_at is None]
-    if new:
-        discover(runner, new)
+    specs = [spec_for(d) for d in devices]
+    new = [s for d, s in zip(devices, specs, strict=True) if d.discovered_at is None]
     concurrency = current_app.config.get("SNMP_CONCURRENCY", poller.DEFAULT_CONCURRENCY)
-    results = runner.call(poller.sweep, runner.client, [spec_for(d) for d in devices],
-                          concurrency, on_result)
-    report = record_results(devices, results)
+    db.session.rollback()  # no transaction open while polling
+    if new:
+        found = {r.device_id: r.discovery for r in
+                 runner.call(poller.discover_all, runner.client, new) if r.discovery}
+        specs = [replace(s, discovery=found.get(s.device_id, s.discovery)) for s in specs]
+    results = runner.call(poller.sweep, runner.client, specs, concurrency, on_result)
+    if new:
+        new_ids = {n.device_id for n in new}
+        _store_discoveries([poller.DiscoveryResult(s.device_id, s.discovery, None)
+                            for s in specs if s.device_id in new_ids and s.discovery])
+    devices = _reload([s.device_id for s in specs])
+    by_id = {r.device_id: r for r in results}
+    report = record_results(devices, [by_id[d.id] for d in devices])
     report.seconds = time.monotonic() - started
     return report
 
@@ -85,7 +113,7 @@ def record_results(devices: list[Device], results, now: datetime | None = None) 
     """Store each device's state and sample and open or resolve its alerts."""
     now = now or utcnow()
     report = SweepReport(total=len(devices), devices=list(devices))
-    for device, result in zip(devices, results):
+    for device, result in zip(devices, results, strict=True):
         state = device.state
         if state is None:
             state = device.state = DeviceState(alert_states={}, metrics={}, status="unknown")
