@@ -1,0 +1,124 @@
+"""Fixtures for the agent's tests: a fake protocol server and real agent processes."""
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+for path in (HERE, ROOT):  # works whatever pytest's import mode is
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+from agent_fakeserver import FakeServer  # noqa: E402
+
+WAIT = 30.0  # upper bound for anything to happen; never a timing assertion
+
+
+class AgentProcess:
+    """A real `python -m agent --ui console --os-backend simulated` process."""
+
+    def __init__(self, server_url, state_dir, token=None, kind="pc", extra=()):
+        argv = [sys.executable, "-m", "agent", "--server", server_url, "--state-dir", str(state_dir),
+                "--ui", "console", "--os-backend", "simulated", "--kind", kind, "--lang", "en"]
+        if token:
+            argv += ["--enrollment-token", token]
+        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+        env["PYTHONPATH"] = ROOT
+        self.proc = subprocess.Popen(argv + list(extra), cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.events = []
+        self._new = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self._seen = 0
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            event = json.loads(raw.decode("utf-8"))
+            self.events.append(event)
+            self._new.put(event)
+        self._new.put(None)
+
+    def send(self, line):
+        """Type one line on the agent's stdin."""
+        self.proc.stdin.write((line + "\n").encode("utf-8"))
+        self.proc.stdin.flush()
+
+    def wait_for(self, name, timeout=WAIT, **match):
+        """The next event called `name` (matching `match`) after the ones already consumed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            while self._seen < len(self.events):
+                event = self.events[self._seen]
+                self._seen += 1
+                if event["event"] == name and all(event.get(k) == v for k, v in match.items()):
+                    return event
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {name} {match} within {timeout}s; events: {self.events}; "
+                                     f"stderr: {self.stderr_text()}")
+            try:
+                if self._new.get(timeout=left) is None and self._seen >= len(self.events):
+                    raise AssertionError(f"agent exited ({self.proc.poll()}) before {name}; "
+                                         f"events: {self.events}; stderr: {self.stderr_text()}")
+            except queue.Empty:
+                pass
+
+    def named(self, name):
+        """All events called `name` so far."""
+        return [e for e in self.events if e["event"] == name]
+
+    def stderr_text(self):
+        """What the agent wrote on stderr (only once it has exited)."""
+        if self.proc.poll() is None:
+            return "(running)"
+        return self.proc.stderr.read().decode("utf-8", "replace")
+
+    def kill(self):
+        """SIGKILL: no chance to clean up."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(WAIT)
+        self._reader.join(WAIT)
+
+    def stop(self):
+        """SIGTERM and wait; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        status = self.proc.wait(WAIT)
+        self._reader.join(WAIT)
+        return status
+
+
+@pytest.fixture
+def fake_server():
+    """A running fake server on a free port in 18000-18999."""
+    server = FakeServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def agents():
+    """Start agent processes with `agents(...)`; all are stopped at the end."""
+    started = []
+
+    def start(*args, **kwargs):
+        process = AgentProcess(*args, **kwargs)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.proc.poll() is None:
+            process.proc.kill()
+            process.proc.wait(WAIT)
+        for pipe in (process.proc.stdin, process.proc.stdout, process.proc.stderr):
+            pipe.close()
