@@ -86,6 +86,7 @@ class Agent:
         prompt = "kiosk_prompt" if self.config.kind == "kiosk" else "started"
         self.emit("started", version=__version__, kind=self.config.kind,
                   remaining_seconds=int(self.sessions.remaining()) if resumed else None,
+                  local_id=self.sessions.record["local_id"] if resumed else None,
                   message=self.t("resumed") if resumed else self.t(prompt))
         if resumed:
             self.backend.unlock_screen()

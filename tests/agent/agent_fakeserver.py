@@ -46,9 +46,10 @@ def utcnow():
 class FakeServer:
     """State of the fake server; `start()`/`stop()` can be repeated on the same port."""
 
-    def __init__(self, port=None, heartbeat_seconds=1, policy=None):
+    def __init__(self, port=None, heartbeat_seconds=1, policy=None, ssl_context=None, host="127.0.0.1"):
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.ssl_context = ssl_context
+        self.url = f"{'https' if ssl_context else 'http'}://{host}:{self.port}"
         self.heartbeat_seconds = heartbeat_seconds
         self.policy = policy or {"warn_minutes": [5, 1], "kiosk_idle_seconds": 120,
                                  "kiosk_session_minutes": 30, "offline_window_hours": 4}
@@ -105,6 +106,8 @@ class FakeServer:
         ThreadingHTTPServer.allow_reuse_address = True
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self._httpd.daemon_threads = True
+        if self.ssl_context is not None:
+            self._httpd.socket = self.ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
         return self
