@@ -142,6 +142,16 @@ class Agent:
         else:
             self._refuse("bad_input")
 
+    def _on_unlock_request(self, request):
+        """A structured request from a graphical UI: {"method": "code"|"card"|"kiosk", …}."""
+        if self.sessions.active:
+            return
+        if request.get("method") == "code" and not request.get("code", "").strip():
+            return self._refuse("bad_input")
+        if request.get("method") == "card" and not (request.get("card") and request.get("pin")):
+            return self._refuse("bad_input")
+        self._unlock(dict(request))
+
     def _on_activity(self):
         self.sessions.touch()
 
