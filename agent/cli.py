@@ -12,6 +12,7 @@ from agent import osbackends, ui as ui_module
 from agent.core import Agent
 from agent.credentials import Credentials
 from agent.i18n import Translator, detect_language
+from agent.lockfile import AlreadyRunning, StateDirLock
 from agent.outbox import Outbox
 from agent.state import StateStore
 from agent.sync import token_fingerprint
@@ -42,6 +43,10 @@ def main(argv=None):
     t = Translator(detect_language(cfg.lang))
     try:
         store = StateStore(cfg.state_dir)
+        lock = StateDirLock(cfg.state_dir).acquire()  # noqa: F841 - held until the process ends
+    except AlreadyRunning:
+        print(f"telecentre-agent: another agent is running with {cfg.state_dir}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"telecentre-agent: cannot use state directory {cfg.state_dir}: {exc}", file=sys.stderr)
         return 2

@@ -127,6 +127,9 @@ class FakeServer:
         agent_id, _, secret = header[7:].partition(".")
         agent = self.agents.get(agent_id)
         digest = hashlib.sha256(secret.encode()).hexdigest()
+        if agent is not None and agent.get("pending") and hmac.compare_digest(agent["pending"], digest):
+            agent["hash"], agent["pending"] = agent.pop("pending"), None  # first use retires the old one
+            agent["rotations"] = agent.get("rotations", 0) + 1
         if agent is None or not hmac.compare_digest(agent["hash"], digest):
             return None, 401, {"error": "unauthorized", "message": "unauthorized"}
         if agent["revoked"]:
@@ -157,9 +160,14 @@ class FakeServer:
                      "minutes": b["minutes"], "salt": b["salt"], "iterations": 1000,
                      "code_hash": code_hash(b["code"], b["salt"], 1000)}
                     for b in self.bookings if b["start"] < window and b["end"] > utcnow()]
-        return 200, {"server_time": utcnow().isoformat(), "heartbeat_seconds": self.heartbeat_seconds,
-                     "policy": self.policy, "upcoming_bookings": upcoming,
-                     "commands": [c for i, c in self.commands.items() if i not in done]}
+        reply = {"server_time": utcnow().isoformat(), "heartbeat_seconds": self.heartbeat_seconds,
+                 "policy": self.policy, "upcoming_bookings": upcoming,
+                 "commands": [c for i, c in self.commands.items() if i not in done]}
+        if body.get("rotate_secret"):
+            new_secret = secrets.token_urlsafe(32)
+            self.agents[agent_id]["pending"] = hashlib.sha256(new_secret.encode()).hexdigest()
+            reply["new_secret"] = new_secret
+        return 200, reply
 
     def unlock(self, agent_id, body):
         self._next_session += 1

@@ -82,6 +82,12 @@ class AgentProcess:
             return "(running)"
         return self.proc.stderr.read().decode("utf-8", "replace")
 
+    def wait_exit(self, timeout=WAIT):
+        """Wait for the process to end and for its output to be read; return the status."""
+        status = self.proc.wait(timeout)
+        self._reader.join(timeout)
+        return status
+
     def kill(self):
         """SIGKILL: no chance to clean up."""
         self.proc.send_signal(signal.SIGKILL)

@@ -47,9 +47,9 @@ def test_booking_code_unlocks_warns_ends_on_time_and_logs_off(fake_server, agent
     assert (warning["state"], warning["minutes_left"]) == ("in_session", 0.1)
     ended = agent.wait_for("session_ended")
     assert (ended["state"], ended["reason"]) == ("locked", "time_up")
+    agent.wait_for("locked")
     actions = [e["action"] for e in agent.events if e["event"] == "os_action"]
     assert actions[-3:] == ["unlock_screen", "logoff", "lock_screen"]
-    agent.wait_for("locked")
     _wait_until(lambda: len(fake_server.stored("session_ended")) == 1, "session_ended stored")
     events = _delivered_once(fake_server)
     types = [e["type"] for e in events]
@@ -203,13 +203,13 @@ def test_revoked_agent_locks_says_why_exits_3_and_stays_down(fake_server, agents
     fake_server.revoke_all()
     revoked = agent.wait_for("revoked")
     assert (revoked["state"], revoked["message"]) == ("locked", "Komputer wycofany przez IT.")
-    assert agent.proc.wait(30) == 3
+    assert agent.wait_exit() == 3
     assert agent.named("session_ended")[0]["reason"] == "ended_by_staff"
     assert [e["action"] for e in agent.events if e["event"] == "os_action"][-1] == "lock_screen"
     requests = len(fake_server.requests)
     again = agents(fake_server.url, tmp_path / "state")
     assert again.wait_for("revoked")["message"] == "Komputer wycofany przez IT."
-    assert again.proc.wait(30) == 3
+    assert again.wait_exit() == 3
     assert len(fake_server.requests) == requests  # it did not even try the server
     fresh = _enrolled(agents, fake_server, tmp_path / "state")  # a new token re-enrols
     assert fresh.stop() == 0
@@ -238,4 +238,26 @@ def test_a_refused_enrolment_token_exits_2(fake_server, agents, tmp_path):
     agent = agents(fake_server.url, tmp_path / "state", token="not-a-token")
     failed = agent.wait_for("enroll_failed")
     assert failed["message"] == "Registration refused: Nieprawidłowy token."
-    assert agent.proc.wait(30) == 2
+    assert agent.wait_exit() == 2
+
+
+def test_secret_rotation_takes_the_new_secret_and_retires_the_old(fake_server, agents, tmp_path):
+    agent = _enrolled(agents, fake_server, tmp_path / "state", extra=["--rotate-days", "0.00001"])
+    first = json.loads((tmp_path / "state" / "state.json").read_text())["secret"]
+    _wait_until(lambda: list(fake_server.agents.values())[0].get("rotations", 0) >= 2, "two rotations")
+    assert agent.stop() == 0
+    state = json.loads((tmp_path / "state" / "state.json").read_text())
+    assert state["secret"] != first  # stored durably, and the old one is gone
+    used_first = [h for p, h, b in fake_server.requests if h.get("Authorization", "").endswith("." + first)]
+    assert used_first  # the first secret was used before the rotation…
+    again = agents(fake_server.url, tmp_path / "state")
+    again.wait_for("online")  # …and the agent still gets in after a restart, with the rotated one
+    assert again.stop() == 0
+
+
+def test_a_second_agent_on_the_same_state_directory_refuses_to_start(fake_server, agents, tmp_path):
+    first = _enrolled(agents, fake_server, tmp_path / "state")
+    second = agents(fake_server.url, tmp_path / "state")
+    assert second.wait_exit() == 2
+    assert "another agent is running" in second.stderr_text()
+    assert first.stop() == 0
