@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the Debian packages the tests and the demo use, when they are missing:
+# net-snmp's agent and tools, OpenSSH's server, Chromium for browser tests,
+# iproute2 for network namespaces. Needs root (or sudo); prints what it would
+# need otherwise and goes on, so that the tests that need them say why they skip.
+set -euo pipefail
+packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null; then
+  echo "system-deps: no apt-get here; install by hand: ${missing[*]}" >&2
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null; then sudo="sudo"; else
+    echo "system-deps: not root; install by hand: ${missing[*]}" >&2; exit 0; fi
+fi
+echo "system-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts snmpd as a service on install; the tests run their own.
+if [ -x /usr/sbin/service ] || command -v systemctl >/dev/null; then
+  ($sudo service snmpd stop || true) >/dev/null 2>&1
+fi

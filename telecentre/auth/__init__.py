@@ -1,0 +1,13 @@
+"""Accounts: sign-in for people, bearer tokens for API clients, the users command."""
+
+
+def init_app(app):
+    """Register the sign-in pages, the token API, the user loaders and the CLI."""
+    from telecentre.auth import api, cli, loaders, views
+    loaders.init_app(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    app.cli.add_command(cli.users)
+    from flask_babel import lazy_gettext as _l
+    from telecentre.common.templating import register_nav
+    register_nav("auth.users", _l("Accounts"), roles=("admin",), order=85)

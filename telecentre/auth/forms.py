@@ -1,0 +1,28 @@
+"""Sign-in and account forms."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    """Login and password."""
+
+    login = StringField(_l("Login"), validators=[DataRequired(), Length(max=80)],
+                        render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class UserForm(FlaskForm):
+    """An admin adds an account."""
+
+    login = StringField(_l("Login"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[SelectChoice("resident", _l("Resident")),
+                                            SelectChoice("attendant", _l("Attendant")),
+                                            SelectChoice("it", _l("IT staff")),
+                                            SelectChoice("admin", _l("Admin"))])
+    site = SelectField(_l("Site"), choices=[], validate_choice=False)
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})

@@ -1,0 +1,89 @@
+"""Signing in and out on the web."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from telecentre.audit.services import record
+from telecentre.auth.forms import LoginForm
+from telecentre.auth.services import authenticate
+from telecentre.common.access import access
+from telecentre.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    parts = urlsplit(target or "")
+    if not target or parts.scheme or parts.netloc or not target.startswith("/"):
+        return url_for("home.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access("public")
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login():
+    """Show the sign-in form; sign in on a correct login and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.login.data, form.password.data)
+        if user is None:
+            db.session.commit()
+            flash(_("Wrong login or password."), "error")
+            return render_template("auth/login.html", form=form), 401
+        login_user(user)
+        record(user, "auth.login", target=user, site=user.site_id)
+        db.session.commit()
+        return redirect(_safe_next(request.args.get("next")))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@access("login")
+def logout():
+    """Sign out and go to the home page."""
+    record(current_user, "auth.logout", target=current_user, site=current_user.site_id)
+    db.session.commit()
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@access("admin")
+def users():
+    """List the accounts and add one."""
+    from sqlalchemy import select
+
+    from telecentre.auth.forms import UserForm
+    from telecentre.auth.models import User
+    from telecentre.auth.services import create_user
+    from telecentre.common.errors import DomainError
+    from telecentre.sites.services import list_sites
+
+    sites = list_sites()
+    form = UserForm()
+    from wtforms import SelectChoice
+    form.site.choices = [SelectChoice("", "–")] + [SelectChoice(s.slug, s.name) for s in sites]
+    status = 200
+    if form.validate_on_submit():
+        site = next((s for s in sites if s.slug == form.site.data), None)
+        try:
+            create_user(current_user, form.login.data, role=form.role.data,
+                        password=form.password.data, site=site,
+                        display_name=form.display_name.data or "")
+            db.session.commit()
+            flash(_("Account %(login)s added.", login=form.login.data.strip().lower()), "info")
+            return redirect(url_for("auth.users"))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status
+    elif request.method == "POST":
+        status = 422
+    accounts = db.session.scalars(select(User).where(User.role != "resident")
+                                  .order_by(User.role, User.login)).all()
+    return render_template("auth/users.html", form=form, accounts=accounts), status

@@ -1,0 +1,65 @@
+"""Bookings of a seat for a time range ``[start, end)``."""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from telecentre.auth.models import User
+from telecentre.common.time import utcnow
+from telecentre.common.types import UTCDateTime
+from telecentre.extensions import db
+from telecentre.seats.models import Seat
+
+BOOKING_STATUSES = ("booked", "checked_in", "completed", "cancelled", "released")
+# Bookings that still hold their seat: the double-booking guard covers these.
+HOLDING_STATUSES = ("booked", "checked_in", "completed")
+OPEN_STATUSES = ("booked", "checked_in")
+_NOT_HOLDING = "status NOT IN ('cancelled', 'released')"
+
+
+class Booking(db.Model):
+    """A resident's booking of one seat.
+
+    On PostgreSQL an exclusion constraint makes two holding bookings of one
+    seat with overlapping ranges impossible; on SQLite the booking service
+    checks and inserts inside one ``BEGIN IMMEDIATE`` transaction.
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint('start < "end"', name="range"),
+        CheckConstraint("status IN ('booked', 'checked_in', 'completed', 'cancelled', "
+                        "'released')", name="status"),
+        ExcludeConstraint(
+            ("seat_id", "="),
+            (func.tstzrange(text("start"), text('"end"')), "&&"),
+            name="ex_bookings_no_overlap",
+            using="gist",
+            where=text(_NOT_HOLDING),
+        ).ddl_if(dialect="postgresql"),
+        # A code identifies an open booking at its site.
+        Index("uq_bookings_open_code", "site_id", "code", unique=True,
+              postgresql_where=text("status IN ('booked', 'checked_in')"),
+              sqlite_where=text("status IN ('booked', 'checked_in')")),
+        Index("ix_bookings_seat_start", "seat_id", "start"),
+        Index("ix_bookings_resident_start", "resident_id", "start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("seats.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="booked")
+    code: Mapped[str] = mapped_column(String(12))
+    # Where it was made: web, kiosk, desk (by an attendant), api.
+    source: Mapped[str] = mapped_column(String(10), default="web")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    seat: Mapped[Seat] = relationship()
+    resident: Mapped[User] = relationship(foreign_keys=[resident_id])

@@ -1,0 +1,121 @@
+"""The ``telecentre`` command: application-level commands and the entry point."""
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from telecentre.extensions import db
+
+
+def _create_app():
+    from telecentre import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def main():
+    """Telecentre: public computer rooms and kiosks of Łęczna County."""
+
+
+def register(app):
+    """Add the application-level commands to ``app.cli``."""
+    for command in (init_command, serve_command, scheduler_command, secrets_group,
+                    routes_command):
+        app.cli.add_command(command)
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Migrate the database to the newest schema and add the seven sites (idempotent)."""
+    from flask_migrate import upgrade
+    from telecentre.sites.services import seed_sites
+    upgrade()
+    created = seed_sites()
+    db.session.commit()
+    click.echo(f"database ready; {created} site(s) added")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@with_appcontext
+def serve_command(host, port, workers):
+    """Serve the web app and API with gunicorn."""
+    from telecentre.serve import serve
+    serve(host, port, workers)
+
+
+@click.command("scheduler")
+@click.option("--shard", default="1/1", show_default=True,
+              help="This process's shard as I/N (sharded jobs split their work).")
+@click.option("--job", "only", multiple=True, help="Run only these job ids.")
+@click.option("--list", "list_only", is_flag=True, help="List the jobs and exit.")
+@with_appcontext
+def scheduler_command(shard, only, list_only):
+    """Run the periodic jobs in this process (one leader per shard)."""
+    from flask import current_app
+    from telecentre.jobs import load_jobs, run_scheduler
+    try:
+        index, count = (int(x) for x in shard.split("/"))
+        if not 1 <= index <= count:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter("use I/N, e.g. 1/2", param_hint="--shard") from None
+    if list_only:
+        for spec in load_jobs(current_app).values():
+            click.echo(f"{spec.id}\t{spec.trigger} {spec.trigger_args}"
+                       f"{'  (sharded)' if spec.sharded else ''}")
+        return
+    run_scheduler(current_app._get_current_object(), shard=index - 1, shards=count,
+                  only=list(only) or None)
+
+
+@click.group("secrets")
+def secrets_group():
+    """Secrets encrypted at rest."""
+
+
+@secrets_group.command("rotate")
+@with_appcontext
+def rotate_command():
+    """Add a new key, re-encrypt every stored secret with it, keep the old key for reading."""
+    from cryptography.fernet import Fernet
+    from telecentre.common import crypto
+    keys = crypto.load_keys()
+    crypto.write_keys([Fernet.generate_key(), *keys])
+    count = 0
+    for model, attribute in crypto.ENCRYPTED_COLUMNS:
+        for row in db.session.scalars(db.select(model)):
+            value = getattr(row, attribute)
+            if value:
+                setattr(row, attribute, crypto.rotate_token(value))
+                count += 1
+    db.session.commit()
+    click.echo(f"new key added; {count} secret(s) re-encrypted; {len(keys)} older key(s) kept")
+
+
+@secrets_group.command("prune")
+@click.option("--keep", default=1, show_default=True, help="How many newest keys to keep.")
+@with_appcontext
+def prune_command(keep):
+    """Drop old keys (run after ``rotate`` once every secret is re-encrypted)."""
+    from telecentre.common import crypto
+    keys = crypto.load_keys()
+    crypto.write_keys(keys[:max(1, keep)])
+    click.echo(f"{max(0, len(keys) - keep)} key(s) removed")
+
+
+@click.command("routes")
+@with_appcontext
+def routes_command():
+    """List the URL rules with their access level."""
+    from flask import current_app
+    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = current_app.view_functions[rule.endpoint]
+        methods = ",".join(sorted(rule.methods - {"HEAD", "OPTIONS"}))
+        click.echo(f"{rule.rule}\t{methods}\t{getattr(view, 'access_level', '-')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pieces every feature uses: time, column types, access control, errors, crypto."""

@@ -1,0 +1,88 @@
+"""Database engine settings that must hold on every connection, and serialised writes."""
+import sqlite3
+
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, _record):
+    """SQLite: foreign keys on, WAL, wait for locks, and let us issue BEGIN ourselves."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # pysqlite would otherwise begin lazily before the first write only, which
+    # makes read-check-write sequences (booking) non-atomic.
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    """SQLite: begin every transaction explicitly; IMMEDIATE when asked for.
+
+    Plain transactions are deferred, so readers never wait (WAL). A
+    transaction opened through ``serialized()`` takes the write lock up front,
+    which makes its read-check-write atomic against every other process.
+    """
+    if conn.dialect.name == "sqlite":
+        mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") \
+            else "BEGIN"
+        conn.exec_driver_sql(mode)
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_flushed(session, _context):
+    session.info["flushed"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _clear_flushed(session, transaction):
+    if transaction.parent is None:
+        session.info.pop("flushed", None)
+        session.info.pop("immediate", None)
+
+
+def begin_write(session) -> None:
+    """Begin the session's transaction as a writer (SQLite: BEGIN IMMEDIATE).
+
+    On SQLite in WAL mode a transaction that reads and then writes fails at
+    once ("database is locked") when another process committed in between;
+    taking the write lock up front makes it wait its turn instead. Called at
+    the start of every state-changing request and of every job. Does nothing
+    on PostgreSQL or when the transaction has already begun.
+    """
+    session = session.registry() if hasattr(session, "registry") else session  # scoped_session
+    if session.get_bind().dialect.name != "sqlite" or session.in_transaction():
+        return
+    session.connection(execution_options={"sqlite_immediate": True})
+    session.info["immediate"] = True
+
+
+def serialized(session, *lock_rows):
+    """Start the write that must be atomic: check-then-insert, quotas.
+
+    Call it before the checks, with nothing written yet in this transaction.
+    On SQLite it ends the current (read-only) transaction and begins a new one
+    with ``BEGIN IMMEDIATE``, so the whole check-and-write holds the database's
+    write lock. On PostgreSQL it locks ``lock_rows`` (model instances, e.g. the
+    resident and the seat) with ``SELECT … FOR UPDATE``; the exclusion
+    constraint does the rest.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        if session.info.get("immediate"):
+            return  # the whole transaction already holds the write lock
+        if session.info.get("flushed") or session.new or session.dirty or session.deleted:
+            raise RuntimeError("serialized() must come before the transaction writes anything")
+        session.rollback()
+        session.connection(execution_options={"sqlite_immediate": True})
+        return
+    for row in lock_rows:
+        model = type(row)
+        session.execute(select(model.id).where(model.id == row.id).with_for_update())

@@ -1,0 +1,50 @@
+"""Template helpers: the role-aware navigation and time formatting."""
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import format_datetime
+from flask_login import current_user
+
+
+@dataclass
+class NavItem:
+    """A link in the main navigation, shown to the given roles (None: everyone)."""
+
+    endpoint: str
+    label: object  # a lazy translated string
+    roles: tuple | None = None
+    order: int = 50
+    args: object = None  # callable(user) -> dict of URL arguments
+
+
+NAV: list[NavItem] = []
+
+
+def register_nav(endpoint: str, label, roles=None, order: int = 50, args=None) -> None:
+    """Add a link to the main navigation (again for the same endpoint replaces it)."""
+    NAV[:] = [item for item in NAV if item.endpoint != endpoint]
+    NAV.append(NavItem(endpoint, label, tuple(roles) if roles else None, order, args))
+
+
+def nav_items() -> list[dict]:
+    """Return the links the current visitor may follow, marked when current."""
+    role = current_user.role if current_user.is_authenticated else None
+    items = []
+    for item in sorted(NAV, key=lambda i: i.order):
+        if item.roles is not None and role not in item.roles:
+            continue
+        kwargs = item.args(current_user) if item.args else {}
+        items.append({"url": url_for(item.endpoint, **kwargs), "label": item.label,
+                      "active": request.endpoint == item.endpoint})
+    return items
+
+
+def localtime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """Format a UTC time in Europe/Warsaw for people."""
+    return format_datetime(value, fmt) if value else ""
+
+
+def init_app(app) -> None:
+    """Make the helpers available in templates."""
+    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.filters["localtime"] = localtime

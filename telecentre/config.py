@@ -1,0 +1,113 @@
+"""Configuration: defaults, then the instance file, then TELECENTRE_* variables.
+
+Every key can be set from the environment as ``TELECENTRE_<KEY>``; values are
+parsed as JSON when they look like JSON (numbers, true/false, lists), so
+``TELECENTRE_HEARTBEAT_SECONDS=5`` is an int.
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    """Settings every installation starts from."""
+
+    # The database; SQLite under the instance folder unless told otherwise.
+    DATABASE_URL = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Languages: Polish first, English second.
+    BABEL_DEFAULT_LOCALE = "pl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Warsaw"
+    LANGUAGES = ["pl", "en"]
+    # Cookies: secure by default; the demo on plain http sets SECURE_COOKIES=false.
+    SECURE_COOKIES = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 8
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Rate limits; storage "memory://" per process, "redis://…" shared.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_TOKEN = "10 per minute;50 per hour"
+    # API bearer tokens.
+    API_TOKEN_HOURS = 12
+    # Key file for secrets encrypted at rest (SNMPv3, SSH); outside the database.
+    SECRETS_KEY_FILE = None
+    # Agents.
+    HEARTBEAT_SECONDS = 15
+    AGENT_OFFLINE_SECONDS = 90
+    ENROLLMENT_TOKEN_HOURS = 24
+    # Mail for alerts.
+    SMTP_HOST = None
+    SMTP_PORT = 25
+    SMTP_USER = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = False
+    MAIL_FROM = "telecentre@localhost"
+    ALERT_RECIPIENTS: list = []
+
+
+def load(app, overrides=None):
+    """Fill ``app.config`` from the defaults, the instance file, the environment, then overrides."""
+    app.config.from_object(Defaults)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_pyfile("telecentre.cfg", silent=True)
+    app.config.from_prefixed_env("TELECENTRE")
+    if overrides:
+        app.config.update(overrides)
+    _finish(app)
+
+
+def _finish(app):
+    """Derive the settings that depend on others and fill in what is missing."""
+    cfg = app.config
+    url = cfg.get("DATABASE_URL") or cfg.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = "sqlite:///" + os.path.join(app.instance_path, "telecentre.sqlite")
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret(app, "secret_key")
+    if not cfg.get("SECRETS_KEY_FILE"):
+        cfg["SECRETS_KEY_FILE"] = os.path.join(app.instance_path, "secrets.keys")
+    secure = _as_bool(cfg.get("SECURE_COOKIES"))
+    cfg["SECURE_COOKIES"] = secure
+    cfg["SESSION_COOKIE_SECURE"] = secure
+    cfg["REMEMBER_COOKIE_SECURE"] = secure
+    # The __Host- prefix needs Secure and no Domain; use it whenever cookies are secure.
+    if cfg.get("SESSION_COOKIE_NAME") in (None, "session", "__Host-session"):
+        cfg["SESSION_COOKIE_NAME"] = "__Host-session" if secure else "session"
+    if cfg["BABEL_DEFAULT_LOCALE"] not in cfg["LANGUAGES"]:
+        raise ValueError("BABEL_DEFAULT_LOCALE must be one of LANGUAGES")
+
+
+def _as_bool(value):
+    """Read a boolean that may come from the environment as text."""
+    if isinstance(value, str):
+        return value.strip().lower() not in {"0", "false", "no", "off", ""}
+    return bool(value)
+
+
+def _instance_secret(app, name):
+    """Return a random secret stored in the instance folder, creating it once.
+
+    Several workers may start at once: the secret is written to a private
+    temporary file and linked into place, so every worker reads the same one.
+    """
+    path = Path(app.instance_path) / name
+    if not path.exists():
+        tmp = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Usage sessions: what really happened on a seat."""

@@ -1,0 +1,111 @@
+"""Every route × every role × own site / other site.
+
+``EXPECTED`` is the access table written out by hand: a new route fails this
+test until its expected level is added here, and a route whose declared level
+differs from the table fails too. Then every route is called as every role,
+and for site-scoped routes an attendant calls them for their own site and for
+another one.
+"""
+import pytest
+
+from tests.conftest import Auth
+
+OWN, OTHER = "cycow", "ludwin"
+
+# endpoint: (level, site-scoped)
+EXPECTED = {
+    "home.index": ("public", False),
+    "home.set_language": ("public", False),
+    "auth.login": ("public", False),
+    "auth.logout": ("login", False),
+    "auth.users": ("admin", False),
+    "auth_api.token": ("public", False),
+    "auth_api.me": ("login", False),
+    "api.openapi": ("public", False),
+    "sites_api.sites": ("public", False),
+    "sites.index": ("admin", False),
+    "sites.edit": ("admin", True),
+    "seats_api.site_seats": ("public", False),
+    "audit.county": ("it", False),
+    "audit.site_log": ("staff", True),
+    "ops.healthz": ("public", False),
+    "ops.readyz": ("public", False),
+}
+
+# URL argument name -> callable(site_slug, factories) returning its value for that site.
+URL_SAMPLES = {
+    "slug": lambda slug, f: slug,
+}
+
+ROLES = ("anonymous", "resident", "attendant", "it", "admin")
+ALLOWED = {
+    "public": set(ROLES),
+    "login": {"resident", "attendant", "it", "admin"},
+    "resident": {"resident"},
+    "staff": {"attendant", "it", "admin"},
+    "it": {"it", "admin"},
+    "admin": {"admin"},
+}
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints - set(EXPECTED) == set(), "add the new routes to EXPECTED"
+    assert set(EXPECTED) - endpoints == set(), "remove routes that no longer exist"
+    for endpoint, (level, scoped) in EXPECTED.items():
+        view = app.view_functions[endpoint]
+        assert view.access_level == level, endpoint
+        assert (view.access_site is not None) == scoped, endpoint
+
+
+def _url(rule, slug, factories):
+    values = {arg: URL_SAMPLES[arg](slug, factories) for arg in rule.arguments}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _denied(reply, role):
+    if reply.status_code in (401, 403, 404):
+        return True
+    return role == "anonymous" and reply.status_code == 302 and "/login" in reply.location
+
+
+def _cases(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+@pytest.fixture
+def factories(create_seat, create_user, create_booking):
+    return {"seat": create_seat, "user": create_user, "booking": create_booking}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(app, role, create_user, factories):
+    user = None if role == "anonymous" else create_user(
+        role, site=OWN if role == "attendant" else None, login=f"matrix-{role}")
+    failures = []
+    for rule, method in _cases(app):
+        level, scoped = EXPECTED[rule.endpoint]
+        for slug in ((OWN, OTHER) if scoped or "slug" in rule.arguments else (OWN,)):
+            client = app.test_client()
+            auth = Auth(client)
+            if user is not None:
+                first = auth.login(user)
+                assert first.status_code == 302, (rule.rule, method, first.get_data(as_text=True).split("<main")[1][:600])
+            token = auth.csrf_token("/")
+            url = _url(rule, slug, factories)
+            reply = client.open(url, method=method, data={"csrf_token": token},
+                                headers={"X-CSRFToken": token})
+            allowed = role in ALLOWED[level] and not (
+                scoped and role == "attendant" and slug != OWN)
+            where = f"{method} {url} as {role}"
+            if reply.status_code >= 500:
+                failures.append(f"{where}: {reply.status_code}")
+            elif allowed and _denied(reply, role):
+                failures.append(f"{where}: denied ({reply.status_code}) but should pass")
+            elif not allowed and not _denied(reply, role):
+                failures.append(f"{where}: passed ({reply.status_code}) but should be denied")
+    assert failures == []
