@@ -13,6 +13,7 @@ FEATURES = (
     "telecentre.alerts",
     "telecentre.api",
     "telecentre.ops",
+    "telecentre.agent_api",
 )
 
 TEMPLATE_FOLDER = "../templates"
