@@ -48,11 +48,20 @@ def _minutes(start: datetime, end: datetime) -> float:
 
 
 def minutes_to_closing(seat: Seat, now: datetime) -> float | None:
-    """Minutes until the site closes, or None when it is closed now."""
-    for opens, closes in open_ranges_on(seat.site, local_today(now)):
-        if opens <= now < closes:
-            return _minutes(now, closes)
-    return None
+    """Minutes until the site closes, or None when it is closed now.
+
+    Intervals that touch (open until 24:00 and again from 00:00) count as one,
+    so a room open around the clock does not "close" at midnight.
+    """
+    today = local_today(now)
+    ranges = sorted(open_ranges_on(seat.site, today) + open_ranges_on(seat.site, today + timedelta(days=1)))
+    closes = None
+    for opens, ends in ranges:
+        if closes is None and opens <= now < ends:
+            closes = ends
+        elif closes is not None and opens <= closes:
+            closes = max(closes, ends)
+    return None if closes is None else _minutes(now, closes)
 
 
 def minutes_used_today(user: User, now: datetime) -> float:
