@@ -7,9 +7,14 @@ from telecentre.extensions import db
 @pytest.fixture
 def open_site(app):
     """Cyców, open around the clock (so tests do not depend on the hour they run at)."""
-    from telecentre.sites.services import get_site, set_hours
+    from datetime import timedelta
+
+    from telecentre.common.time import local_today
+    from telecentre.sites.services import add_exception, get_site, set_hours
     site = get_site("cycow")
     set_hours(None, site, ["mon-sun 00:00-24:00"])
+    for day in (local_today(), local_today() + timedelta(days=1)):  # open on public holidays too
+        add_exception(None, site, day, "00:00-24:00", "tests")
     db.session.commit()
     return site
 

@@ -36,6 +36,13 @@ def server(tmp_path_factory):
     server.cli("sites", "hours", "cycow", "mon-sun 00:00-24:00")
     server.app = create_app({"DATABASE_URL": server.env["TELECENTRE_DATABASE_URL"],
                              "SECRET_KEY": server.env["TELECENTRE_SECRET_KEY"], "TESTING": True})
+    with server.app.app_context():  # open on a public holiday too
+        from telecentre.common.time import local_today
+        from telecentre.sites.services import add_exception, get_site
+        for day in (local_today(), local_today() + timedelta(days=1)):
+            add_exception(None, get_site("cycow"), day, "00:00-24:00", "tests")
+        db.session.commit()
+        db.session.remove()
     server.start()
     yield server
     server.kill()

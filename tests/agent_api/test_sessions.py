@@ -38,6 +38,7 @@ def test_each_limit_wins_when_it_is_the_least(seat, create_user, create_booking,
     other = create_booking(seat, create_user(), now + timedelta(minutes=40))
     assert grant(seat, now) == Grant(40.0, "next_booking")
     other.status = "cancelled"
+    open_site.exceptions.clear()  # only the weekly hours on that fixed day
     set_hours(None, open_site, ["mon-sun 00:00-12:15"])
     assert grant(seat, now) == Grant(15.0, "closing")
     set_hours(None, open_site, ["mon-sun 00:00-24:00"])
@@ -46,7 +47,7 @@ def test_each_limit_wins_when_it_is_the_least(seat, create_user, create_booking,
 
 
 def test_nothing_starts_when_the_room_is_closed_or_the_quota_is_used(seat, create_user, open_site):
-    now = utcnow()
+    now = local_minute_to_utc(date(2026, 12, 2), 12 * 60)
     anna = create_user(login="anna")
     db.session.add(UsageSession(site_id=seat.site_id, seat_id=seat.id, user_id=anna.id, kind="walk_in",
                                 started_at=now - timedelta(minutes=121), ended_at=now - timedelta(minutes=1)))
