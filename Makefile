@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 5000
 
-.PHONY: demo test system-deps venv compile-translations clean
+.PHONY: demo test lint system-deps venv compile-translations clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ compile-translations: venv
 demo: venv compile-translations
 	PORT=$(PORT) $(PY) -m telecentre.demo
 
-test: venv system-deps compile-translations
+lint: venv
+	$(VENV)/bin/ruff check $(wildcard telecentre agent tests bench)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r $(wildcard telecentre agent) --severity-level high
+
+test: venv system-deps compile-translations lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -19,7 +19,7 @@ class Backoff:
 
     def next_delay(self):
         """Return the delay before the next try and count one more failure."""
-        ceiling = min(self.cap, self.base * (2 ** self.attempts))
+        ceiling = min(self.cap, self.base * (2**self.attempts))
         self.attempts += 1
         return ceiling / 2 + self._rng() * ceiling / 2
 

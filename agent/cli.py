@@ -27,8 +27,14 @@ def _still_revoked(store, token):
         return False
     if token and token_fingerprint(token) != store.get("enrolled_token"):
         # A new token: forget the revoked identity and enrol again (the outbox stays).
-        store.update(agent_id=None, secret=None, pending_secret=None, revoked=False,
-                     session=None, commands={})
+        store.update(
+            agent_id=None,
+            secret=None,
+            pending_secret=None,
+            revoked=False,
+            session=None,
+            commands={},
+        )
         return False
     return True
 
@@ -48,17 +54,25 @@ def main(argv=None):
         print(f"telecentre-agent: another agent is running with {cfg.state_dir}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"telecentre-agent: cannot use state directory {cfg.state_dir}: {exc}", file=sys.stderr)
+        print(
+            f"telecentre-agent: cannot use state directory {cfg.state_dir}: {exc}", file=sys.stderr
+        )
         return 2
     ui = ui_module.select(cfg.ui, t, cfg.kind)
     holder = {}
     backend = osbackends.select(
-        cfg.os_backend, lambda action, **kw: holder["agent"].report_os_action(action, **kw))
+        cfg.os_backend, lambda action, **kw: holder["agent"].report_os_action(action, **kw)
+    )
     if _still_revoked(store, cfg.enrollment_token):
         holder["agent"] = _Reporter(ui)
         backend.lock_screen()
-        ui.emit({"event": "revoked", "state": "locked",
-                 "message": store.get("revoked_message") or t("revoked")})
+        ui.emit(
+            {
+                "event": "revoked",
+                "state": "locked",
+                "message": store.get("revoked_message") or t("revoked"),
+            }
+        )
         return EXIT_REVOKED
     credentials = Credentials(store)
     transport = Transport(cfg.server, cfg.ca_file, t.accept_language(), credentials)

@@ -29,7 +29,8 @@ def boot_id():
 
             key = winreg.OpenKey(
                 winreg.HKEY_LOCAL_MACHINE,
-                r"SYSTEM\CurrentControlSet\Control\Session Manager\Memory Management\PrefetchParameters",
+                r"SYSTEM\CurrentControlSet\Control\Session Manager"
+                r"\Memory Management\PrefetchParameters",
             )
             value, _ = winreg.QueryValueEx(key, "BootId")
             return "win-%s" % value

@@ -75,10 +75,15 @@ class CommandRunner:
 
     def _report(self, command_id, status, result):
         command_ref = int(command_id) if command_id.isdigit() else command_id
-        self._outbox.add("command_result", {
-            "command_id": command_ref, "status": status,
-            "result": str(result).encode("utf-8")[:RESULT_LIMIT].decode("utf-8", "ignore"),
-        }, event_id=result_event_id(command_id))
+        self._outbox.add(
+            "command_result",
+            {
+                "command_id": command_ref,
+                "status": status,
+                "result": str(result).encode("utf-8")[:RESULT_LIMIT].decode("utf-8", "ignore"),
+            },
+            event_id=result_event_id(command_id),
+        )
 
     def _mark(self, command_id, kind, status):
         seen = self._store.get("commands", {})

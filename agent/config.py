@@ -46,9 +46,13 @@ CHOICES = {
 def build_parser():
     """The argparse parser; every option defaults to None so the file can fill it."""
     parser = argparse.ArgumentParser(prog="telecentre-agent", description="Telecentre agent")
-    parser.add_argument("--config", help="INI ([agent] section) or JSON file with the options below")
+    parser.add_argument(
+        "--config", help="INI ([agent] section) or JSON file with the options below"
+    )
     parser.add_argument("--server", help="server URL, https:// (http:// only for loopback)")
-    parser.add_argument("--enrollment-token", help="one-time token from `telecentre agents enrollment-token`")
+    parser.add_argument(
+        "--enrollment-token", help="one-time token from `telecentre agents enrollment-token`"
+    )
     parser.add_argument("--state-dir", help="directory for the agent's state and outbox")
     parser.add_argument("--ui", choices=CHOICES["ui"])
     parser.add_argument("--os-backend", choices=CHOICES["os_backend"])
@@ -56,7 +60,9 @@ def build_parser():
     parser.add_argument("--seat-name", help="bind to this existing seat at enrolment")
     parser.add_argument("--kind", choices=CHOICES["kind"])
     parser.add_argument("--lang", choices=CHOICES["lang"])
-    parser.add_argument("--rotate-days", type=float, help="ask for a new secret after this many days")
+    parser.add_argument(
+        "--rotate-days", type=float, help="ask for a new secret after this many days"
+    )
     return parser
 
 

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections import deque
 
-from agent import __version__
+from agent import __version__, wol
 from agent.clock import ServerClock, boot_id, parse_time
 from agent.commands import CommandFailed, CommandRunner
 from agent.health import Health
@@ -22,8 +22,12 @@ from agent.transport import ApiError, Revoked, Unauthorized, Unreachable
 
 TICK_SECONDS = 0.2
 UNLOCK_TIMEOUT = 8.0
-DEFAULT_POLICY = {"warn_minutes": [5, 1], "kiosk_idle_seconds": 120,
-                  "kiosk_session_minutes": 30, "offline_window_hours": 4}
+DEFAULT_POLICY = {
+    "warn_minutes": [5, 1],
+    "kiosk_idle_seconds": 120,
+    "kiosk_session_minutes": 30,
+    "offline_window_hours": 4,
+}
 STAFF_UNLOCK_MINUTES = 45  # the Polish preset, when the server names no length
 MAX_LOCAL_FAILURES, FAILURE_WINDOW = 5, 60.0
 
@@ -31,11 +35,26 @@ MAX_LOCAL_FAILURES, FAILURE_WINDOW = 5, 60.0
 class Agent:
     """Wires the parts together; `run()` returns the process exit status."""
 
-    def __init__(self, config, store, outbox, transport, credentials, backend, ui, t,
-                 monotonic=time.monotonic):
+    def __init__(
+        self,
+        config,
+        store,
+        outbox,
+        transport,
+        credentials,
+        backend,
+        ui,
+        t,
+        monotonic=time.monotonic,
+    ):
         self.config, self.store, self.outbox = config, store, outbox
         self.transport, self.credentials, self.backend, self.ui, self.t = (
-            transport, credentials, backend, ui, t)
+            transport,
+            credentials,
+            backend,
+            ui,
+            t,
+        )
         self._monotonic = monotonic
         self.queue = queue.Queue()
         self.stop_event = threading.Event()
@@ -44,14 +63,33 @@ class Agent:
         self.server_clock = ServerClock(monotonic)
         self.server_clock.load(store.get("server_clock"), self.boot)
         self.policy = dict(DEFAULT_POLICY, **(store.get("policy") or {}))
-        self.sessions = SessionManager(store, outbox, backend, self.emit, t, lambda: self.policy,
-                                       self.server_clock, self.boot, monotonic)
+        self.sessions = SessionManager(
+            store,
+            outbox,
+            backend,
+            self.emit,
+            t,
+            lambda: self.policy,
+            self.server_clock,
+            self.boot,
+            monotonic,
+        )
         self.cache = BookingCache(store)
-        self.commands = CommandRunner(store, outbox, {
-            "lock": self._cmd_lock, "unlock": self._cmd_unlock, "message": self._cmd_message,
-            "extend": self._cmd_extend, "end_session": self._cmd_end_session,
-            "logoff": self._cmd_logoff, "reboot": self._cmd_reboot, "shutdown": self._cmd_shutdown,
-        })
+        self.commands = CommandRunner(
+            store,
+            outbox,
+            {
+                "lock": self._cmd_lock,
+                "unlock": self._cmd_unlock,
+                "message": self._cmd_message,
+                "extend": self._cmd_extend,
+                "end_session": self._cmd_end_session,
+                "logoff": self._cmd_logoff,
+                "reboot": self._cmd_reboot,
+                "shutdown": self._cmd_shutdown,
+                "wake": wol.wake,
+            },
+        )
         self.health = Health()
         self.link = Link(self, monotonic)
         outbox.on_add = self.link.wake.set
@@ -61,7 +99,7 @@ class Agent:
 
     @property
     def state(self):
-        """"in_session" or "locked"."""
+        """ "in_session" or "locked"."""
         return "in_session" if self.sessions.active else "locked"
 
     def emit(self, event, **fields):
@@ -84,10 +122,14 @@ class Agent:
         self.commands.recover()
         resumed = self.sessions.restore()
         prompt = "kiosk_prompt" if self.config.kind == "kiosk" else "started"
-        self.emit("started", version=__version__, kind=self.config.kind,
-                  remaining_seconds=int(self.sessions.remaining()) if resumed else None,
-                  local_id=self.sessions.record["local_id"] if resumed else None,
-                  message=self.t("resumed") if resumed else self.t(prompt))
+        self.emit(
+            "started",
+            version=__version__,
+            kind=self.config.kind,
+            remaining_seconds=int(self.sessions.remaining()) if resumed else None,
+            local_id=self.sessions.record["local_id"] if resumed else None,
+            message=self.t("resumed") if resumed else self.t(prompt),
+        )
         if resumed:
             self.backend.unlock_screen()
         else:
@@ -115,10 +157,14 @@ class Agent:
     def heartbeat_body(self):
         """The heartbeat request, built from the last published snapshot (any thread)."""
         snapshot = self._snapshot
-        return {"state": snapshot["state"], "session": snapshot["session"],
-                "health": self.health.collect(self.backend.os_user()),
-                "version": __version__, "outbox_pending": self.outbox.count(),
-                "rotate_secret": self.credentials.rotation_due(self.config.rotate_days)}
+        return {
+            "state": snapshot["state"],
+            "session": snapshot["session"],
+            "health": self.health.collect(self.backend.os_user()),
+            "version": __version__,
+            "outbox_pending": self.outbox.count(),
+            "rotate_secret": self.credentials.rotation_due(self.config.rotate_days),
+        }
 
     # --- events from the UI ---------------------------------------------------
 
@@ -201,19 +247,28 @@ class Agent:
         if status == "ok":
             session = value.get("session") or {}
             return self.sessions.start(
-                session.get("minutes") or 0, session.get("method") or request["method"],
-                session_id=session.get("id"), booking_id=session.get("booking_id"),
-                limited_by=session.get("limited_by"), user=session.get("user"),
-                local_id=request["local_id"], started_at=session.get("started_at"),
-                message=value.get("message"))
+                session.get("minutes") or 0,
+                session.get("method") or request["method"],
+                session_id=session.get("id"),
+                booking_id=session.get("booking_id"),
+                limited_by=session.get("limited_by"),
+                user=session.get("user"),
+                local_id=request["local_id"],
+                started_at=session.get("started_at"),
+                message=value.get("message"),
+            )
         self._unlock_offline(request)
 
     def _unlock_offline(self, request):
         """The server is unreachable: cached bookings and kiosks may start; walk-ins wait."""
         method = request["method"]
         if method == "kiosk":
-            return self.sessions.start(self.policy["kiosk_session_minutes"], "kiosk",
-                                       limited_by="kiosk_limit", local_id=request["local_id"])
+            return self.sessions.start(
+                self.policy["kiosk_session_minutes"],
+                "kiosk",
+                limited_by="kiosk_limit",
+                local_id=request["local_id"],
+            )
         if method == "code":
             try:
                 booking, minutes = self.cache.match(request["code"], self.server_clock.now())
@@ -228,8 +283,13 @@ class Agent:
                     return self._refuse("walk_in_offline")
                 return self._refuse(refusal.code, **fields)
             self.cache.mark_used(booking["booking_id"])
-            return self.sessions.start(minutes, "offline_booking", booking_id=booking["booking_id"],
-                                       limited_by="booking_end", local_id=request["local_id"])
+            return self.sessions.start(
+                minutes,
+                "offline_booking",
+                booking_id=booking["booking_id"],
+                limited_by="booking_end",
+                local_id=request["local_id"],
+            )
         self.outbox.add("unlock_failed", {"method": method, "error": "server_unreachable"})
         self._refuse("walk_in_offline")
 
@@ -260,8 +320,12 @@ class Agent:
 
     def _on_enrolled(self, info):
         seat, site = info.get("seat") or {}, info.get("site") or {}
-        self.emit("enrolled", seat=seat, site=site,
-                  message=self.t("enrolled", seat=seat.get("name", "?"), site=site.get("name", "?")))
+        self.emit(
+            "enrolled",
+            seat=seat,
+            site=site,
+            message=self.t("enrolled", seat=seat.get("name", "?"), site=site.get("name", "?")),
+        )
 
     def _on_fatal(self, key, fields):
         self.emit("enroll_failed", message=self.t(key, **fields))

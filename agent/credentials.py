@@ -29,8 +29,9 @@ class Credentials:
 
     def set_enrolled(self, agent_id, secret):
         """Store the identity received at enrolment."""
-        self._store.update(agent_id=agent_id, secret=secret, pending_secret=None,
-                           secret_set_at=self._wall())
+        self._store.update(
+            agent_id=agent_id, secret=secret, pending_secret=None, secret_set_at=self._wall()
+        )
 
     def authorization(self):
         """Return (header value, secret used) for the next request."""

@@ -36,8 +36,17 @@ def _windows_memory_percent():
 
     class MemoryStatus(ctypes.Structure):
         _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong)] + [
-            (name, ctypes.c_ulonglong) for name in
-            ("total", "avail", "totalPage", "availPage", "totalVirtual", "availVirtual", "availExt")]
+            (name, ctypes.c_ulonglong)
+            for name in (
+                "total",
+                "avail",
+                "totalPage",
+                "availPage",
+                "totalVirtual",
+                "availVirtual",
+                "availExt",
+            )
+        ]
 
     status = MemoryStatus()
     status.dwLength = ctypes.sizeof(MemoryStatus)
@@ -65,7 +74,9 @@ class Health:
     """Collects one health dict per heartbeat; CPU is the average since the last call."""
 
     def __init__(self, disk_path=None):
-        self.disk_path = disk_path or (os.environ.get("SystemDrive", "C:") + "\\" if os.name == "nt" else "/")
+        self.disk_path = disk_path or (
+            os.environ.get("SystemDrive", "C:") + "\\" if os.name == "nt" else "/"
+        )
         self._last_cpu = None
 
     def cpu_percent(self):

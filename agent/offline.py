@@ -30,8 +30,9 @@ def normalize_code(code):
 
 def code_hash(code, salt_hex, iterations):
     """PBKDF2-HMAC-SHA256 of the normalised code, hex, as in the protocol."""
-    digest = hashlib.pbkdf2_hmac("sha256", normalize_code(code).encode("utf-8"),
-                                 bytes.fromhex(salt_hex), int(iterations))
+    digest = hashlib.pbkdf2_hmac(
+        "sha256", normalize_code(code).encode("utf-8"), bytes.fromhex(salt_hex), int(iterations)
+    )
     return digest.hex()
 
 

@@ -73,7 +73,7 @@ class Outbox:
         ids = list(ids)
         with self._lock:
             for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
+                chunk = ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 self._conn.execute(f"DELETE FROM events WHERE id IN ({marks})", chunk)
 

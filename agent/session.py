@@ -21,8 +21,9 @@ def fmt_minutes(minutes):
 class SessionManager:
     """Owns the countdown and the session record in the state."""
 
-    def __init__(self, store, outbox, backend, emit, t, policy, server_clock, boot,
-                 monotonic=time.monotonic):
+    def __init__(
+        self, store, outbox, backend, emit, t, policy, server_clock, boot, monotonic=time.monotonic
+    ):
         self._store = store
         self._outbox = outbox
         self._backend = backend
@@ -57,29 +58,59 @@ class SessionManager:
         self.checkpoint()
         return True
 
-    def start(self, minutes, method, session_id=None, booking_id=None, limited_by=None,
-              user=None, local_id=None, started_at=None, message=None):
+    def start(
+        self,
+        minutes,
+        method,
+        session_id=None,
+        booking_id=None,
+        limited_by=None,
+        user=None,
+        local_id=None,
+        started_at=None,
+        message=None,
+    ):
         """Begin a session of `minutes`, counted from now on the monotonic clock."""
         minutes = float(minutes)
         local_id = local_id or str(uuid.uuid4())
         started_at = started_at or self._server_clock.now().isoformat(timespec="seconds")
         self.countdown = Countdown(minutes * 60, self._monotonic)
         self.record = {
-            "local_id": local_id, "session_id": session_id, "method": method,
-            "booking_id": booking_id, "limited_by": limited_by, "started_at": started_at,
-            "granted_seconds": minutes * 60, "warned": [], "user": user,
+            "local_id": local_id,
+            "session_id": session_id,
+            "method": method,
+            "booking_id": booking_id,
+            "limited_by": limited_by,
+            "started_at": started_at,
+            "granted_seconds": minutes * 60,
+            "warned": [],
+            "user": user,
         }
         self._mark_early_warnings_done()
         self.checkpoint()
-        self._outbox.add("session_started", {
-            "local_id": local_id, "session_id": session_id, "method": method,
-            "booking_id": booking_id, "minutes": _number(minutes), "started_at": started_at,
-        })
+        self._outbox.add(
+            "session_started",
+            {
+                "local_id": local_id,
+                "session_id": session_id,
+                "method": method,
+                "booking_id": booking_id,
+                "minutes": _number(minutes),
+                "started_at": started_at,
+            },
+        )
         self._last_activity = self._monotonic()
         self._backend.unlock_screen()
-        self._emit("session_started", minutes=_number(minutes), limited_by=limited_by,
-                   method=method, local_id=local_id, session_id=session_id, user=user,
-                   message=message or self._t("session_started", minutes=fmt_minutes(minutes)))
+        self._emit(
+            "session_started",
+            minutes=_number(minutes),
+            limited_by=limited_by,
+            method=method,
+            local_id=local_id,
+            session_id=session_id,
+            user=user,
+            message=message or self._t("session_started", minutes=fmt_minutes(minutes)),
+        )
 
     def extend(self, minutes):
         """Add `minutes`; warnings above the new remaining time fire again."""
@@ -89,25 +120,39 @@ class SessionManager:
         left = self.countdown.remaining()
         self.record["warned"] = [w for w in self.record["warned"] if w * 60 >= left]
         self.checkpoint()
-        self._outbox.add("session_extended", {"local_id": self.record["local_id"],
-                                              "minutes": _number(minutes)})
-        self._emit("session_extended", minutes=_number(minutes),
-                   remaining_seconds=int(left),
-                   message=self._t("session_extended", minutes=fmt_minutes(minutes)))
+        self._outbox.add(
+            "session_extended", {"local_id": self.record["local_id"], "minutes": _number(minutes)}
+        )
+        self._emit(
+            "session_extended",
+            minutes=_number(minutes),
+            remaining_seconds=int(left),
+            message=self._t("session_extended", minutes=fmt_minutes(minutes)),
+        )
 
     def end(self, reason, logoff=True, message=None):
         """End the session: record it, then log the OS user off and lock the screen."""
         record, left = self.record, self.countdown.remaining()
         used = max(0, int(round(record["granted_seconds"] - left)))
-        self._outbox.add("session_ended", {
-            "local_id": record["local_id"], "session_id": record["session_id"],
-            "ended_at": self._server_clock.now().isoformat(timespec="seconds"),
-            "reason": reason, "used_seconds": used,
-        })
+        self._outbox.add(
+            "session_ended",
+            {
+                "local_id": record["local_id"],
+                "session_id": record["session_id"],
+                "ended_at": self._server_clock.now().isoformat(timespec="seconds"),
+                "reason": reason,
+                "used_seconds": used,
+            },
+        )
         self.record, self.countdown = None, None
         self._store.update(session=None)
-        self._emit("session_ended", reason=reason, local_id=record["local_id"], used_seconds=used,
-                   message=message or self._t("reason_" + reason))
+        self._emit(
+            "session_ended",
+            reason=reason,
+            local_id=record["local_id"],
+            used_seconds=used,
+            message=message or self._t("reason_" + reason),
+        )
         if logoff:
             self._backend.logoff()
         self._backend.lock_screen()
@@ -125,7 +170,10 @@ class SessionManager:
         if left <= 0:
             self.end("time_up")
             return
-        if self.record["method"] == "kiosk" and self._idle_seconds() >= self._policy()["kiosk_idle_seconds"]:
+        if (
+            self.record["method"] == "kiosk"
+            and self._idle_seconds() >= self._policy()["kiosk_idle_seconds"]
+        ):
             self.end("kiosk_idle")
             return
         self._warn(left)
@@ -144,9 +192,12 @@ class SessionManager:
         """The `session` object of a heartbeat."""
         if not self.active:
             return None
-        return {"id": self.record["session_id"], "local_id": self.record["local_id"],
-                "started_at": self.record["started_at"],
-                "remaining_seconds": int(self.countdown.remaining())}
+        return {
+            "id": self.record["session_id"],
+            "local_id": self.record["local_id"],
+            "started_at": self.record["started_at"],
+            "remaining_seconds": int(self.countdown.remaining()),
+        }
 
     def _thresholds(self):
         return sorted((float(m) for m in self._policy().get("warn_minutes") or []), reverse=True)
@@ -163,10 +214,16 @@ class SessionManager:
         minutes = min(due)  # after a long pause only the nearest warning matters
         self.record["warned"] = sorted(set(self.record["warned"]) | set(due))
         self.checkpoint()
-        self._outbox.add("warning", {"local_id": self.record["local_id"], "minutes_left": _number(minutes)})
+        self._outbox.add(
+            "warning", {"local_id": self.record["local_id"], "minutes_left": _number(minutes)}
+        )
         self._backend.notify(self._t("warning", minutes=fmt_minutes(minutes)))
-        self._emit("warning", minutes_left=_number(minutes), remaining_seconds=int(left),
-                   message=self._t("warning", minutes=fmt_minutes(minutes)))
+        self._emit(
+            "warning",
+            minutes_left=_number(minutes),
+            remaining_seconds=int(left),
+            message=self._t("warning", minutes=fmt_minutes(minutes)),
+        )
 
     def _idle_seconds(self):
         own = self._monotonic() - self._last_activity

@@ -16,7 +16,10 @@ from agent import __version__
 from agent.backoff import Backoff
 from agent.transport import ApiError, Revoked, Unauthorized, Unreachable
 
-SSH_HOST_KEYS = ("/etc/ssh/ssh_host_ed25519_key.pub", r"C:\ProgramData\ssh\ssh_host_ed25519_key.pub")
+SSH_HOST_KEYS = (
+    "/etc/ssh/ssh_host_ed25519_key.pub",
+    r"C:\ProgramData\ssh\ssh_host_ed25519_key.pub",
+)
 
 
 def token_fingerprint(token):
@@ -91,9 +94,16 @@ class Link(threading.Thread):
             self.agent.post("fatal", "no_token", {})
             self.next_heartbeat = float("inf")
             return
-        body = {"token": config.enrollment_token, "seat_name": config.seat_name, "kind": config.kind,
-                "hostname": socket.gethostname(), "os": "windows" if os.name == "nt" else "linux",
-                "version": __version__, "ssh_host_key": _ssh_host_key(), "mac": _mac()}
+        body = {
+            "token": config.enrollment_token,
+            "seat_name": config.seat_name,
+            "kind": config.kind,
+            "hostname": socket.gethostname(),
+            "os": "windows" if os.name == "nt" else "linux",
+            "version": __version__,
+            "ssh_host_key": _ssh_host_key(),
+            "mac": _mac(),
+        }
         try:
             reply = self.agent.transport.post("/enroll", body, auth=False)
         except (ApiError, Revoked) as exc:
@@ -107,9 +117,13 @@ class Link(threading.Thread):
         self.heartbeat_backoff.reset()
         self.agent.credentials.set_enrolled(reply["agent_id"], reply["secret"])
         self.interval = float(reply.get("heartbeat_seconds") or self.interval)
-        self.agent.store.update(seat=reply.get("seat"), site=reply.get("site"),
-                                heartbeat_seconds=self.interval, revoked=False,
-                                enrolled_token=token_fingerprint(config.enrollment_token))
+        self.agent.store.update(
+            seat=reply.get("seat"),
+            site=reply.get("site"),
+            heartbeat_seconds=self.interval,
+            revoked=False,
+            enrolled_token=token_fingerprint(config.enrollment_token),
+        )
         self.agent.post("enrolled", {"seat": reply.get("seat"), "site": reply.get("site")})
         self.next_heartbeat = self._monotonic()
 

@@ -76,8 +76,14 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
 class Transport:
     """POSTs JSON to `/api/v1/agent/...` of one server."""
 
-    def __init__(self, server_url, ca_file=None, accept_language="pl, en;q=0.5",
-                 credentials=None, timeout=10.0):
+    def __init__(
+        self,
+        server_url,
+        ca_file=None,
+        accept_language="pl, en;q=0.5",
+        credentials=None,
+        timeout=10.0,
+    ):
         check_server_url(server_url)
         self.base = server_url.rstrip("/") + "/api/v1/agent"
         self.accept_language = accept_language
@@ -103,7 +109,9 @@ class Transport:
             header, secret_used = self.credentials.authorization()
             headers["Authorization"] = header
         data = json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(self.base + path, data=data, headers=headers, method="POST")
+        request = urllib.request.Request(
+            self.base + path, data=data, headers=headers, method="POST"
+        )
         try:
             with self._opener.open(request, timeout=timeout or self.timeout) as response:
                 payload = response.read()

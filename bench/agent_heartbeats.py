@@ -13,10 +13,10 @@ resident memory is read from /proc.
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust); it creates and drops
 the database `agent_bench`.
 """
+
 import argparse
 import json
 import multiprocessing
-import os
 import sys
 import tempfile
 import time
@@ -48,19 +48,36 @@ def _database(drop_only=False):
 
 
 def _post(url, body, headers=None):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     with urllib.request.urlopen(request, timeout=30) as reply:
         return json.load(reply)
 
 
 def _client(args):
-    """One load process: a few threads looping over requests until the deadline; returns the count."""
+    """One load process: threads loop over requests until the deadline; returns the counts."""
     import threading
+
     url, credentials, seconds, threads, kind = args
-    body = json.dumps({"state": "locked", "session": None, "version": "1.0.0", "outbox_pending": 0,
-                       "health": {"cpu_percent": 3.5, "memory_percent": 41.0, "disk_percent": 63.2,
-                                  "uptime_seconds": 86400, "os_user": None}}).encode()
+    body = json.dumps(
+        {
+            "state": "locked",
+            "session": None,
+            "version": "1.0.0",
+            "outbox_pending": 0,
+            "health": {
+                "cpu_percent": 3.5,
+                "memory_percent": 41.0,
+                "disk_percent": 63.2,
+                "uptime_seconds": 86400,
+                "os_user": None,
+            },
+        }
+    ).encode()
     deadline = time.monotonic() + seconds
     counts = [0] * threads
     errors = [0] * threads
@@ -70,8 +87,15 @@ def _client(args):
         while time.monotonic() < deadline:
             if kind == "heartbeat":
                 agent_id, secret = credentials[i % len(credentials)]
-                request = urllib.request.Request(url, data=body, method="POST", headers={
-                    "Content-Type": "application/json", "Authorization": f"Bearer {agent_id}.{secret}"})
+                request = urllib.request.Request(
+                    url,
+                    data=body,
+                    method="POST",
+                    headers={
+                        "Content-Type": "application/json",
+                        "Authorization": f"Bearer {agent_id}.{secret}",
+                    },
+                )
             else:
                 request = urllib.request.Request(url)
             i += threads
@@ -93,8 +117,13 @@ def _client(args):
 def _rate(url, credentials, seconds, clients, threads, kind):
     with multiprocessing.Pool(clients) as pool:
         started = time.monotonic()
-        results = pool.map(_client, [(url, credentials[c::clients] or credentials, seconds, threads, kind)
-                                     for c in range(clients)])
+        results = pool.map(
+            _client,
+            [
+                (url, credentials[c::clients] or credentials, seconds, threads, kind)
+                for c in range(clients)
+            ],
+        )
         elapsed = time.monotonic() - started
     done, errors = sum(r[0] for r in results), sum(r[1] for r in results)
     return done / elapsed, errors
@@ -107,8 +136,13 @@ def _tokens(server, count):
     from telecentre.common.time import utcnow
     from telecentre.extensions import db
     from telecentre.sites.services import get_site
-    app = create_app({"DATABASE_URL": server.env["TELECENTRE_DATABASE_URL"],
-                      "SECRET_KEY": server.env["TELECENTRE_SECRET_KEY"]})
+
+    app = create_app(
+        {
+            "DATABASE_URL": server.env["TELECENTRE_DATABASE_URL"],
+            "SECRET_KEY": server.env["TELECENTRE_SECRET_KEY"],
+        }
+    )
     with app.app_context():
         site = get_site("cycow")
         tokens = [new_enrollment_token(None, site, utcnow()) for _ in range(count)]
@@ -138,8 +172,14 @@ def main():
 
     url = _database()
     workdir = Path(tempfile.mkdtemp(prefix="agent-bench-"))
-    server = ServerProcess(workdir, PORT, database_url=url, workers=args.workers,
-                           AGENT_CODE_HASH_ITERATIONS=50000, LOG_LEVEL="WARNING")
+    server = ServerProcess(
+        workdir,
+        PORT,
+        database_url=url,
+        workers=args.workers,
+        AGENT_CODE_HASH_ITERATIONS=50000,
+        LOG_LEVEL="WARNING",
+    )
     try:
         server.cli("init")
         server.start()
@@ -147,15 +187,29 @@ def main():
         credentials = []
         for n in range(args.agents):
             token = tokens.pop()
-            reply = _post(server.url + "/api/v1/agent/enroll",
-                          {"token": token, "hostname": f"bench-{n:05d}", "kind": "pc"})
+            reply = _post(
+                server.url + "/api/v1/agent/enroll",
+                {"token": token, "hostname": f"bench-{n:05d}", "kind": "pc"},
+            )
             credentials.append((reply["agent_id"], reply["secret"]))
             if n % 50 == 49:
                 print(f"enrolled {n + 1}/{args.agents}", file=sys.stderr)
-        beat_rate, beat_errors = _rate(server.url + "/api/v1/agent/heartbeat", credentials,
-                                       args.seconds, args.clients, args.threads, "heartbeat")
-        trivial_rate, trivial_errors = _rate(server.url + "/healthz", credentials, args.seconds,
-                                             args.clients, args.threads, "trivial")
+        beat_rate, beat_errors = _rate(
+            server.url + "/api/v1/agent/heartbeat",
+            credentials,
+            args.seconds,
+            args.clients,
+            args.threads,
+            "heartbeat",
+        )
+        trivial_rate, trivial_errors = _rate(
+            server.url + "/healthz",
+            credentials,
+            args.seconds,
+            args.clients,
+            args.threads,
+            "trivial",
+        )
         token = tokens.pop()
         agent = AgentProcess(server.url, workdir / "agent-state", token=token)
         try:
@@ -170,10 +224,14 @@ def main():
         server.kill()
         server.log.close()
         _database(drop_only=True)
-    print(f"gunicorn workers: {args.workers}, PostgreSQL, {args.agents} agents, "
-          f"{args.clients}x{args.threads} client threads, {args.seconds:.0f} s each")
-    print(f"heartbeats/s: {beat_rate:.0f} (errors {beat_errors}); "
-          f"trivial GET /healthz/s: {trivial_rate:.0f} (errors {trivial_errors})")
+    print(
+        f"gunicorn workers: {args.workers}, PostgreSQL, {args.agents} agents, "
+        f"{args.clients}x{args.threads} client threads, {args.seconds:.0f} s each"
+    )
+    print(
+        f"heartbeats/s: {beat_rate:.0f} (errors {beat_errors}); "
+        f"trivial GET /healthz/s: {trivial_rate:.0f} (errors {trivial_errors})"
+    )
     print(f"heartbeat / trivial ratio: {beat_rate / trivial_rate:.2f}")
     print(f"at 15 s heartbeats that rate serves about {beat_rate * 15:.0f} agents")
     print(f"agent resident memory: {rss / 1024:.1f} MiB (VmRSS)")

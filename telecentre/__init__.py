@@ -13,6 +13,7 @@ FEATURES = (
     "telecentre.alerts",
     "telecentre.api",
     "telecentre.ops",
+    "telecentre.remote",
     "telecentre.agent_api",
 )
 

@@ -42,6 +42,8 @@ class Defaults:
     HEARTBEAT_SECONDS = 15
     AGENT_OFFLINE_SECONDS = 90
     ENROLLMENT_TOKEN_HOURS = 24
+    # Who may read /metrics.
+    METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
     # Mail for alerts.
     SMTP_HOST = None
     SMTP_PORT = 25

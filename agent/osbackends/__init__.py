@@ -9,9 +9,16 @@ import sys
 
 
 def select(name, report):
-    """Return the backend called `name` ("auto" picks by OS); `report(action, **details)` sees each action."""
+    """Return the backend called `name` ("auto" picks by OS).
+
+    `report(action, **details)` sees each action the backend takes.
+    """
     if name == "auto":
-        name = "windows" if os.name == "nt" else ("linux" if sys.platform.startswith("linux") else "simulated")
+        name = (
+            "windows"
+            if os.name == "nt"
+            else ("linux" if sys.platform.startswith("linux") else "simulated")
+        )
     if name == "simulated":
         from agent.osbackends.simulated import SimulatedBackend
 

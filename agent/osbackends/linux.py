@@ -18,16 +18,25 @@ def _run(*argv):
     if shutil.which(argv[0]) is None:
         return False
     try:
-        return subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              timeout=15, check=False).returncode == 0
+        return (
+            subprocess.run(
+                argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=15, check=False
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
 
 
 class _XScreenSaverInfo(ctypes.Structure):
-    _fields_ = [("window", ctypes.c_ulong), ("state", ctypes.c_int), ("kind", ctypes.c_int),
-                ("til_or_since", ctypes.c_ulong), ("idle", ctypes.c_ulong),
-                ("eventMask", ctypes.c_ulong)]
+    _fields_ = [
+        ("window", ctypes.c_ulong),
+        ("state", ctypes.c_int),
+        ("kind", ctypes.c_int),
+        ("til_or_since", ctypes.c_ulong),
+        ("idle", ctypes.c_ulong),
+        ("eventMask", ctypes.c_ulong),
+    ]
 
 
 class LinuxBackend:
@@ -83,7 +92,12 @@ class LinuxBackend:
                     return None
                 xlib.XDefaultRootWindow.restype = ctypes.c_ulong
                 xlib.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
-                self._xss = (xss, display, xlib.XDefaultRootWindow(display), xss.XScreenSaverAllocInfo())
+                self._xss = (
+                    xss,
+                    display,
+                    xlib.XDefaultRootWindow(display),
+                    xss.XScreenSaverAllocInfo(),
+                )
             xss, display, root, info = self._xss
             xss.XScreenSaverQueryInfo(ctypes.c_void_p(display), ctypes.c_ulong(root), info)
             return info.contents.idle / 1000.0

@@ -38,8 +38,9 @@ class TkUI:
         """Run the controller in a thread and Tk in this one; return the exit status."""
         self.agent = agent
         result = {}
-        worker = threading.Thread(target=lambda: result.setdefault("status", agent.run()),
-                                  name="controller", daemon=True)
+        worker = threading.Thread(
+            target=lambda: result.setdefault("status", agent.run()), name="controller", daemon=True
+        )
         self._build()
         worker.start()
         self._poll(worker)
@@ -62,16 +63,30 @@ class TkUI:
         frame = tk.Frame(root, bg=BG)
         frame.place(relx=0.5, rely=0.5, anchor="center")
         tk.Label(frame, text=self.both("title"), font=big, fg=FG, bg=BG).pack(pady=(0, 20))
-        self.prompt = tk.Label(frame, font=mid, fg=FG, bg=BG, justify="center",
-                               text=self.both("kiosk_prompt" if self.kind == "kiosk" else "started"))
+        self.prompt = tk.Label(
+            frame,
+            font=mid,
+            fg=FG,
+            bg=BG,
+            justify="center",
+            text=self.both("kiosk_prompt" if self.kind == "kiosk" else "started"),
+        )
         self.prompt.pack(pady=(0, 20))
         if self.kind == "kiosk":
-            tk.Button(frame, text=self.both("start"), font=big, bg=ACCENT, width=20, height=3,
-                      command=lambda: self._request({"method": "kiosk"})).pack(pady=10)
+            tk.Button(
+                frame,
+                text=self.both("start"),
+                font=big,
+                bg=ACCENT,
+                width=20,
+                height=3,
+                command=lambda: self._request({"method": "kiosk"}),
+            ).pack(pady=10)
         self.code = self._field(frame, "code_label", mid)
         self.code.bind("<Return>", lambda e: self._send_code())
-        tk.Button(frame, text=self.both("unlock"), font=mid, bg=ACCENT,
-                  command=self._send_code).pack(pady=(6, 18))
+        tk.Button(
+            frame, text=self.both("unlock"), font=mid, bg=ACCENT, command=self._send_code
+        ).pack(pady=(6, 18))
         tk.Label(frame, text=self.both("or"), font=mid, fg=FG, bg=BG).pack()
         row = tk.Frame(frame, bg=BG)
         row.pack(pady=(10, 0))
@@ -82,8 +97,9 @@ class TkUI:
         self.pin = self._field(right, "pin_label", mid, show="•", width=10)
         self.pin.bind("<Return>", lambda e: self._send_card())
         self.card.bind("<Return>", lambda e: self.pin.focus_set())
-        tk.Button(frame, text=self.both("unlock"), font=mid, bg=ACCENT,
-                  command=self._send_card).pack(pady=6)
+        tk.Button(
+            frame, text=self.both("unlock"), font=mid, bg=ACCENT, command=self._send_card
+        ).pack(pady=6)
         self.message = tk.Label(frame, font=mid, fg=ACCENT, bg=BG, wraplength=900, justify="center")
         self.message.pack(pady=20)
         self.status = tk.Label(root, font=("DejaVu Sans", 12), fg=FG, bg=BG)
@@ -103,11 +119,17 @@ class TkUI:
         win.attributes("-topmost", True)
         win.configure(bg=BG)
         win.geometry("-10+10")
-        tk.Label(win, text=self.both("time_left"), fg=FG, bg=BG, font=("DejaVu Sans", 10)).pack(padx=10)
+        tk.Label(win, text=self.both("time_left"), fg=FG, bg=BG, font=("DejaVu Sans", 10)).pack(
+            padx=10
+        )
         self.clock = tk.Label(win, fg=FG, bg=BG, font=("DejaVu Sans", 22, "bold"))
         self.clock.pack(padx=10)
-        tk.Button(win, text=self.both("end_session"), font=("DejaVu Sans", 9),
-                  command=lambda: self.agent.post("end_by_user")).pack(pady=(2, 8))
+        tk.Button(
+            win,
+            text=self.both("end_session"),
+            font=("DejaVu Sans", 9),
+            command=lambda: self.agent.post("end_by_user"),
+        ).pack(pady=(2, 8))
         for sequence in ("<Motion>", "<Key>", "<Button>"):
             win.bind(sequence, lambda e: self.agent.post("activity"))
         self._tick()

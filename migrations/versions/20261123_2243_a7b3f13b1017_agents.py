@@ -4,7 +4,7 @@ event id) and commands with their acknowledgement.
 Hand-checked on SQLite and PostgreSQL (timestamps are timezone-aware as in the foundation).
 
 Revision ID: a7b3f13b1017
-Revises: 53b17238bf70
+Revises: 7b1ac7548448
 Create Date: 2026-11-23 22:43:42.911567
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7b3f13b1017'
-down_revision = '53b17238bf70'
+down_revision = '7b1ac7548448'
 branch_labels = None
 depends_on = None
 
@@ -32,6 +32,7 @@ def upgrade():
     sa.Column('version', sa.String(length=40), nullable=False),
     sa.Column('ssh_host_key', sa.Text(), nullable=True),
     sa.Column('mac', sa.String(length=17), nullable=True),
+    sa.Column('address', sa.String(length=45), nullable=True),
     sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('online', sa.Boolean(), nullable=False),
@@ -58,7 +59,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('acked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("kind IN ('lock', 'unlock', 'message', 'extend', 'end_session', 'logoff', 'reboot', 'shutdown')", name=op.f('ck_agent_commands_kind')),
+    sa.CheckConstraint("kind IN ('lock', 'unlock', 'message', 'extend', 'end_session', 'logoff', 'reboot', 'shutdown', 'wake')", name=op.f('ck_agent_commands_kind')),
     sa.CheckConstraint("status IN ('pending', 'done', 'failed')", name=op.f('ck_agent_commands_status')),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_agent_commands_agent_id_agents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_agent_commands_created_by_id_users'), ondelete='SET NULL'),

@@ -1,4 +1,4 @@
-"""The agent API: enrolment, heartbeats, unlocking, usage events and commands for the PCs and kiosks."""
+"""The agent API: enrolment, heartbeats, unlocking, usage events and commands."""
 
 
 def init_app(app):
@@ -16,6 +16,10 @@ def init_app(app):
     from telecentre.agent_api.services import offline_seat_states
     from telecentre.seats.services import STATE_PROVIDERS
 
+    from telecentre.agent_api.bridge import AgentBridge
+    from telecentre.remote.agents import register_agent_bridge
+
+    register_agent_bridge(AgentBridge())  # remote actions: host keys, hints, relays, commands
     if offline_seat_states not in STATE_PROVIDERS:
         STATE_PROVIDERS.append(offline_seat_states)
     app.register_blueprint(views.bp)

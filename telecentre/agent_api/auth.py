@@ -4,6 +4,7 @@ Only the SHA-256 of a secret is stored (the secret is 32 random bytes, so a
 slow hash buys nothing) and it is compared in constant time. The first request
 made with a rotated secret retires the old one.
 """
+
 import hashlib
 import hmac
 
@@ -21,8 +22,9 @@ def secret_hash(secret: str) -> str:
 
 
 def _unauthorized() -> DomainError:
-    return DomainError(_("This computer is not known or its secret is wrong."),
-                       code="unauthorized", status=401)
+    return DomainError(
+        _("This computer is not known or its secret is wrong."), code="unauthorized", status=401
+    )
 
 
 def require_agent() -> None:
@@ -41,6 +43,9 @@ def require_agent() -> None:
     elif not hmac.compare_digest(agent.secret_hash, digest):
         raise _unauthorized()
     if agent.revoked_at is not None:
-        raise DomainError(_("This computer has been removed from the system. "
-                            "Please ask the IT staff."), code="revoked", status=403)
+        raise DomainError(
+            _("This computer has been removed from the system. Please ask the IT staff."),
+            code="revoked",
+            status=403,
+        )
     g.agent = agent

@@ -1,4 +1,5 @@
 """What the remote-actions feature may ask of the agents (``telecentre.remote.agents``)."""
+
 from datetime import timedelta
 
 from flask import current_app
@@ -13,8 +14,12 @@ from telecentre.seats.models import Seat
 
 def agent_of(seat) -> Agent | None:
     """The seat's current (not revoked) agent, if any."""
-    return db.session.scalar(select(Agent).where(Agent.seat_id == seat.id, Agent.revoked_at.is_(None))
-                             .order_by(Agent.enrolled_at.desc()).limit(1))
+    return db.session.scalar(
+        select(Agent)
+        .where(Agent.seat_id == seat.id, Agent.revoked_at.is_(None))
+        .order_by(Agent.enrolled_at.desc())
+        .limit(1)
+    )
 
 
 class AgentBridge:
@@ -26,7 +31,7 @@ class AgentBridge:
         return agent.ssh_host_key if agent is not None else None
 
     def target_hints(self, seat) -> dict:
-        """The address the agent's heartbeats come from, its OS and its MAC (absent when unknown)."""
+        """Where the agent's heartbeats come from, its OS and its MAC (absent when unknown)."""
         agent = agent_of(seat)
         if agent is None:
             return {}
@@ -36,11 +41,18 @@ class AgentBridge:
     def online_seats(self, site) -> list:
         """Seats of ``site`` whose agent was heard from lately, most recently heard first."""
         limit = utcnow() - timedelta(seconds=current_app.config["AGENT_OFFLINE_SECONDS"])
-        return list(db.session.scalars(
-            select(Seat).join(Agent, Agent.seat_id == Seat.id)
-            .where(Seat.site_id == getattr(site, "id", site), Agent.revoked_at.is_(None),
-                   Agent.last_seen_at >= limit)
-            .order_by(Agent.last_seen_at.desc())))
+        return list(
+            db.session.scalars(
+                select(Seat)
+                .join(Agent, Agent.seat_id == Seat.id)
+                .where(
+                    Seat.site_id == getattr(site, "id", site),
+                    Agent.revoked_at.is_(None),
+                    Agent.last_seen_at >= limit,
+                )
+                .order_by(Agent.last_seen_at.desc())
+            )
+        )
 
     def queue_command(self, seat, kind: str, args: dict, actor=None):
         """Queue ``kind`` for the seat's agent; None when the seat has no agent."""

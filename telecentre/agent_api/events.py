@@ -5,6 +5,7 @@ times; only the first arrival is stored and applied. Sessions are reconciled
 from the events: offline starts create the session, ends close it (and
 correct an end the offline job had guessed).
 """
+
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -18,8 +19,14 @@ from telecentre.extensions import db
 from telecentre.sessions import services as sessions
 from telecentre.sessions.models import UsageSession
 
-KIND_BY_METHOD = {"code": "booked", "offline_booking": "booked", "card": "walk_in",
-                  "guest": "guest", "kiosk": "kiosk", "staff": "walk_in"}
+KIND_BY_METHOD = {
+    "code": "booked",
+    "offline_booking": "booked",
+    "card": "walk_in",
+    "guest": "guest",
+    "kiosk": "kiosk",
+    "staff": "walk_in",
+}
 CLOCK_SLACK = timedelta(minutes=5)
 
 
@@ -36,8 +43,13 @@ def plausible_time(text, received_at: datetime) -> datetime:
 def ingest(agent: Agent, events: list, now: datetime) -> list[str]:
     """Store the events not stored yet and apply them; return every id now stored."""
     ids = [event.id for event in events]
-    known = set(db.session.scalars(select(AgentEvent.event_id).where(
-        AgentEvent.agent_id == agent.id, AgentEvent.event_id.in_(ids))))
+    known = set(
+        db.session.scalars(
+            select(AgentEvent.event_id).where(
+                AgentEvent.agent_id == agent.id, AgentEvent.event_id.in_(ids)
+            )
+        )
+    )
     for event in sorted(events, key=lambda e: e.seq):
         if event.id in known:
             continue
@@ -46,8 +58,17 @@ def ingest(agent: Agent, events: list, now: datetime) -> list[str]:
             at = parse_aware(event.at) if event.at else None
         except ValueError:
             at = None
-        db.session.add(AgentEvent(agent_id=agent.id, event_id=event.id, seq=event.seq,
-                                  type=event.type, at=at, received_at=now, data=event.data))
+        db.session.add(
+            AgentEvent(
+                agent_id=agent.id,
+                event_id=event.id,
+                seq=event.seq,
+                type=event.type,
+                at=at,
+                received_at=now,
+                data=event.data,
+            )
+        )
         apply(agent, event.type, event.data, now)
     db.session.flush()
     return ids
@@ -60,15 +81,23 @@ def apply(agent: Agent, type_: str, data: dict, now: datetime) -> None:
     elif type_ == "session_ended":
         session = _session(data)
         if session is not None:
-            sessions.end_session(session, plausible_time(data.get("ended_at"), now),
-                                 str(data.get("reason") or "ended"))
+            sessions.end_session(
+                session,
+                plausible_time(data.get("ended_at"), now),
+                str(data.get("reason") or "ended"),
+            )
     elif type_ == "session_extended":
         session = _session(data)
         if session is not None and isinstance(data.get("minutes"), (int, float)):
             session.minutes_granted += int(data["minutes"])
     elif type_ == "command_result":
-        acknowledge(agent, data.get("command_id"), str(data.get("status")),
-                    str(data.get("result") or ""), now)
+        acknowledge(
+            agent,
+            data.get("command_id"),
+            str(data.get("status")),
+            str(data.get("result") or ""),
+            now,
+        )
 
 
 def _session(data: dict) -> UsageSession | None:
@@ -80,7 +109,11 @@ def _session(data: dict) -> UsageSession | None:
 
 def _started(agent: Agent, data: dict, now: datetime) -> None:
     """A session the server did not start (the agent was offline) is recorded now."""
-    if _session(data) is not None or agent.seat is None or not isinstance(data.get("local_id"), str):
+    if (
+        _session(data) is not None
+        or agent.seat is None
+        or not isinstance(data.get("local_id"), str)
+    ):
         return
     booking = None
     if isinstance(data.get("booking_id"), int):
@@ -89,8 +122,13 @@ def _started(agent: Agent, data: dict, now: datetime) -> None:
             booking = None
     minutes = data.get("minutes") if isinstance(data.get("minutes"), (int, float)) else 0
     method = str(data.get("method") or "")
-    sessions.start_session(agent.seat, now, local_id=data["local_id"][:36],
-                           kind=KIND_BY_METHOD.get(method, "walk_in"), minutes=minutes,
-                           limited_by="booking_end" if booking else ("kiosk_limit" if method == "kiosk" else None),
-                           booking=booking,
-                           started_at=plausible_time(data.get("started_at"), now))
+    sessions.start_session(
+        agent.seat,
+        now,
+        local_id=data["local_id"][:36],
+        kind=KIND_BY_METHOD.get(method, "walk_in"),
+        minutes=minutes,
+        limited_by="booking_end" if booking else ("kiosk_limit" if method == "kiosk" else None),
+        booking=booking,
+        started_at=plausible_time(data.get("started_at"), now),
+    )

@@ -1,4 +1,5 @@
 """Periodic jobs of the agent API."""
+
 from telecentre.jobs import job
 
 
@@ -7,4 +8,5 @@ def mark_agents_offline():
     """Agents silent for longer than AGENT_OFFLINE_SECONDS go offline; their sessions close."""
     from telecentre.agent_api.services import mark_offline
     from telecentre.common.time import utcnow
+
     return mark_offline(utcnow())

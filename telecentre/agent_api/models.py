@@ -1,4 +1,5 @@
-"""Enrolled agents, their enrolment tokens, the events they sent and the commands queued for them."""
+"""Enrolled agents, enrolment tokens, the events agents sent and the commands queued for them."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -10,8 +11,17 @@ from telecentre.extensions import db
 from telecentre.seats.models import Seat
 from telecentre.sites.models import Site
 
-COMMAND_KINDS = ("lock", "unlock", "message", "extend", "end_session", "logoff", "reboot",
-                 "shutdown")
+COMMAND_KINDS = (
+    "lock",
+    "unlock",
+    "message",
+    "extend",
+    "end_session",
+    "logoff",
+    "reboot",
+    "shutdown",
+    "wake",
+)
 COMMAND_STATUSES = ("pending", "done", "failed")
 
 
@@ -22,8 +32,9 @@ class Agent(db.Model):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID, as the agent knows it
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    seat_id: Mapped[int | None] = mapped_column(ForeignKey("seats.id", ondelete="SET NULL"),
-                                                index=True)
+    seat_id: Mapped[int | None] = mapped_column(
+        ForeignKey("seats.id", ondelete="SET NULL"), index=True
+    )
     secret_hash: Mapped[str] = mapped_column(String(64))
     # A rotated secret handed out but not used yet; the old one works until it is.
     pending_secret_hash: Mapped[str | None] = mapped_column(String(64))
@@ -33,6 +44,8 @@ class Agent(db.Model):
     version: Mapped[str] = mapped_column(String(40), default="")
     ssh_host_key: Mapped[str | None] = mapped_column(Text)
     mac: Mapped[str | None] = mapped_column(String(17))
+    # Where its heartbeats come from (a hint for remote actions, never trusted for access).
+    address: Mapped[str | None] = mapped_column(String(45))
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     online: Mapped[bool] = mapped_column(default=False)
@@ -87,8 +100,11 @@ class Command(db.Model):
 
     __tablename__ = "agent_commands"
     __table_args__ = (
-        CheckConstraint("kind IN ('lock', 'unlock', 'message', 'extend', 'end_session', "
-                        "'logoff', 'reboot', 'shutdown')", name="kind"),
+        CheckConstraint(
+            "kind IN ('lock', 'unlock', 'message', 'extend', 'end_session', "
+            "'logoff', 'reboot', 'shutdown', 'wake')",
+            name="kind",
+        ),
         CheckConstraint("status IN ('pending', 'done', 'failed')", name="status"),
         Index("ix_agent_commands_agent_status", "agent_id", "status"),
     )

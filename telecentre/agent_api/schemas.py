@@ -1,4 +1,5 @@
 """Request and reply bodies of the agent API (pydantic), as in docs/agent-protocol.md."""
+
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field

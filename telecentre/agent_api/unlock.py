@@ -1,4 +1,5 @@
 """``POST /api/v1/agent/unlock``: who may start a session on the agent's seat, and for how long."""
+
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -12,18 +13,25 @@ from telecentre.sessions.services import refusal
 
 
 def _reply(session: UsageSession, minutes: float, method: str, user) -> dict:
-    return {"id": session.id, "local_id": session.local_id,
-            "started_at": session.started_at.isoformat(), "minutes": minutes,
-            "ends_at": (session.started_at + timedelta(minutes=minutes)).isoformat(),
-            "limited_by": session.limited_by, "booking_id": session.booking_id, "method": method,
-            "user": {"display_name": user.display_name} if user is not None else None}
+    return {
+        "id": session.id,
+        "local_id": session.local_id,
+        "started_at": session.started_at.isoformat(),
+        "minutes": minutes,
+        "ends_at": (session.started_at + timedelta(minutes=minutes)).isoformat(),
+        "limited_by": session.limited_by,
+        "booking_id": session.booking_id,
+        "method": method,
+        "user": {"display_name": user.display_name} if user is not None else None,
+    }
 
 
 def _greeting(user, minutes: float) -> str:
     shown = int(minutes) if minutes >= 1 else round(minutes, 1)
     if user is not None and user.display_name:
-        return _("Welcome, %(name)s! You have %(minutes)s min.", name=user.display_name,
-                 minutes=shown)
+        return _(
+            "Welcome, %(name)s! You have %(minutes)s min.", name=user.display_name, minutes=shown
+        )
     return _("Welcome! You have %(minutes)s min.", minutes=shown)
 
 
@@ -41,8 +49,10 @@ def unlock(agent: Agent, body, now) -> dict:
     existing = sessions_by_local_id(body.local_id)
     if existing is not None:
         if existing.seat_id == seat.id and existing.ended_at is None:
-            return {"session": _reply(existing, existing.minutes_granted, body.method, existing.user),
-                    "message": _greeting(existing.user, existing.minutes_granted)}
+            return {
+                "session": _reply(existing, existing.minutes_granted, body.method, existing.user),
+                "message": _greeting(existing.user, existing.minutes_granted),
+            }
         raise refusal(422, "invalid_body", _("This session id was already used."))
     if not seat.in_service:
         raise refusal(403, "seat_out_of_service", _("This computer is out of service."))
@@ -60,8 +70,9 @@ def unlock(agent: Agent, body, now) -> dict:
         elif booking is not None:
             raise refusal(409, "seat_busy", _("This computer is booked by someone else now."))
         elif not policy.walk_in_allowed:
-            raise refusal(403, "walk_in_not_allowed",
-                          _("Computers here are used with a booking only."))
+            raise refusal(
+                403, "walk_in_not_allowed", _("Computers here are used with a booking only.")
+            )
         else:
             kind = "walk_in"
         granted = sessions.grant(seat, now, user=user, booking=booking)
@@ -70,11 +81,20 @@ def unlock(agent: Agent, body, now) -> dict:
             raise refusal(403, "walk_in_not_allowed", _("This computer is not a kiosk."))
         kind = "kiosk"
         granted = sessions.Grant(float(policy.kiosk_session_minutes), "kiosk_limit")
-    session = sessions.start_session(seat, now, local_id=body.local_id, kind=kind,
-                                     minutes=granted.minutes, limited_by=granted.limited_by,
-                                     user=user, booking=booking)
-    return {"session": _reply(session, granted.minutes, body.method, user),
-            "message": _greeting(user, granted.minutes)}
+    session = sessions.start_session(
+        seat,
+        now,
+        local_id=body.local_id,
+        kind=kind,
+        minutes=granted.minutes,
+        limited_by=granted.limited_by,
+        user=user,
+        booking=booking,
+    )
+    return {
+        "session": _reply(session, granted.minutes, body.method, user),
+        "message": _greeting(user, granted.minutes),
+    }
 
 
 def sessions_by_local_id(local_id: str) -> UsageSession | None:

@@ -1,4 +1,4 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database at the newest schema)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (database up, at the newest schema)."""
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,3 +37,21 @@ def readyz():
         return jsonify(status="unavailable", database="migration pending",
                        current=current, head=head), 503
     return jsonify(status="ok", database="ok", revision=current)
+
+
+@bp.get("/metrics")
+@access("public")
+def metrics():
+    """Prometheus metrics, for the networks in METRICS_ALLOWED_NETWORKS only (403 otherwise)."""
+    import netaddr
+    from flask import abort, request
+
+    from telecentre.ops.metrics import render
+    allowed = current_app.config["METRICS_ALLOWED_NETWORKS"]
+    try:
+        address = netaddr.IPAddress(request.remote_addr or "")
+    except (netaddr.AddrFormatError, ValueError):
+        abort(403)
+    if not any(address in netaddr.IPNetwork(net) for net in allowed):
+        abort(403)
+    return render()

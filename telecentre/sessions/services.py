@@ -5,6 +5,7 @@ length, the resident's minutes left today, the minutes to the seat's next
 booking and the minutes to closing; ``limited_by`` says which one applied.
 Kiosk sessions get the kiosk limit. Services flush; the caller commits.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -54,7 +55,9 @@ def minutes_to_closing(seat: Seat, now: datetime) -> float | None:
     so a room open around the clock does not "close" at midnight.
     """
     today = local_today(now)
-    ranges = sorted(open_ranges_on(seat.site, today) + open_ranges_on(seat.site, today + timedelta(days=1)))
+    ranges = sorted(
+        open_ranges_on(seat.site, today) + open_ranges_on(seat.site, today + timedelta(days=1))
+    )
     closes = None
     for opens, ends in ranges:
         if closes is None and opens <= now < ends:
@@ -67,23 +70,31 @@ def minutes_to_closing(seat: Seat, now: datetime) -> float | None:
 def minutes_used_today(user: User, now: datetime) -> float:
     """Minutes the resident has used today (local day), running sessions counted up to now."""
     day_start, _day_end = local_day_bounds(local_today(now))
-    sessions = db.session.scalars(select(UsageSession).where(
-        UsageSession.user_id == user.id, UsageSession.started_at < now,
-        (UsageSession.ended_at.is_(None)) | (UsageSession.ended_at > day_start)))
-    return sum(_minutes(max(s.started_at, day_start), min(s.ended_at or now, now)) for s in sessions)
+    sessions = db.session.scalars(
+        select(UsageSession).where(
+            UsageSession.user_id == user.id,
+            UsageSession.started_at < now,
+            (UsageSession.ended_at.is_(None)) | (UsageSession.ended_at > day_start),
+        )
+    )
+    return sum(
+        _minutes(max(s.started_at, day_start), min(s.ended_at or now, now)) for s in sessions
+    )
 
 
 def next_booking_start(seat: Seat, now: datetime, ignore: Booking | None = None) -> datetime | None:
     """The start of the seat's next open booking after ``now`` (other than ``ignore``)."""
     query = select(func.min(Booking.start)).where(
-        Booking.seat_id == seat.id, Booking.status.in_(OPEN_STATUSES), Booking.start > now)
+        Booking.seat_id == seat.id, Booking.status.in_(OPEN_STATUSES), Booking.start > now
+    )
     if ignore is not None:
         query = query.where(Booking.id != ignore.id)
     return db.session.scalar(query)
 
 
-def grant(seat: Seat, now: datetime, *, user: User | None = None,
-          booking: Booking | None = None) -> Grant:
+def grant(
+    seat: Seat, now: datetime, *, user: User | None = None, booking: Booking | None = None
+) -> Grant:
     """Return the minutes a session starting now may last; raise a refusal when it may not start."""
     policy = seat.site.policy
     closing = minutes_to_closing(seat, now)
@@ -102,10 +113,12 @@ def grant(seat: Seat, now: datetime, *, user: User | None = None,
     limited_by, minutes = min(limits, key=lambda item: item[1])  # first listed wins a tie
     if minutes < MIN_GRANT_MINUTES:
         raise {
-            "daily_quota": refusal(422, "quota_exhausted",
-                                   _("You have used all your computer time for today.")),
-            "next_booking": refusal(409, "seat_busy",
-                                    _("This computer is booked by someone else now.")),
+            "daily_quota": refusal(
+                422, "quota_exhausted", _("You have used all your computer time for today.")
+            ),
+            "next_booking": refusal(
+                409, "seat_busy", _("This computer is booked by someone else now.")
+            ),
             "closing": refusal(422, "closed", _("The room is closing.")),
         }.get(limited_by, refusal(403, "wrong_code", _("This booking has ended.")))
     return Grant(round(minutes, 2), limited_by)
@@ -114,9 +127,16 @@ def grant(seat: Seat, now: datetime, *, user: User | None = None,
 def holding_booking(seat: Seat, now: datetime) -> Booking | None:
     """The open booking that holds ``seat`` now (or within the early-start margin)."""
     return db.session.scalar(
-        select(Booking).where(Booking.seat_id == seat.id, Booking.status.in_(OPEN_STATUSES),
-                              Booking.start <= now + EARLY_START, Booking.end > now)
-        .order_by(Booking.start).limit(1))
+        select(Booking)
+        .where(
+            Booking.seat_id == seat.id,
+            Booking.status.in_(OPEN_STATUSES),
+            Booking.start <= now + EARLY_START,
+            Booking.end > now,
+        )
+        .order_by(Booking.start)
+        .limit(1)
+    )
 
 
 def find_booking_by_code(seat: Seat, code: str) -> Booking | None:
@@ -125,8 +145,11 @@ def find_booking_by_code(seat: Seat, code: str) -> Booking | None:
     if not normal:
         return None
     stored = func.replace(func.replace(func.upper(Booking.code), "-", ""), " ", "")
-    return db.session.scalar(select(Booking).where(
-        Booking.site_id == seat.site_id, Booking.status.in_(OPEN_STATUSES), stored == normal))
+    return db.session.scalar(
+        select(Booking).where(
+            Booking.site_id == seat.site_id, Booking.status.in_(OPEN_STATUSES), stored == normal
+        )
+    )
 
 
 def check_booking(seat: Seat, booking: Booking | None, now: datetime) -> Booking:
@@ -134,20 +157,25 @@ def check_booking(seat: Seat, booking: Booking | None, now: datetime) -> Booking
     if booking is None:
         raise refusal(403, "wrong_code", _("This code is not valid. Check it and try again."))
     if booking.seat_id != seat.id:
-        raise refusal(403, "wrong_code", _("This booking is for computer %(seat)s.",
-                                           seat=booking.seat.name))
+        raise refusal(
+            403, "wrong_code", _("This booking is for computer %(seat)s.", seat=booking.seat.name)
+        )
     if now >= booking.end:
         raise refusal(403, "wrong_code", _("This booking has ended."))
     if now < booking.start - EARLY_START:
-        raise refusal(422, "too_early", _("Your booking starts at %(time)s.",
-                                          time=to_local(booking.start).strftime("%H:%M")))
+        raise refusal(
+            422,
+            "too_early",
+            _("Your booking starts at %(time)s.", time=to_local(booking.start).strftime("%H:%M")),
+        )
     return booking
 
 
 def resident_for_card(card: str, pin: str) -> User:
     """The active resident with this card and PIN; one refusal for any mismatch."""
-    user = db.session.scalar(select(User).where(User.card_number == (card or "").strip(),
-                                                User.active.is_(True)))
+    user = db.session.scalar(
+        select(User).where(User.card_number == (card or "").strip(), User.active.is_(True))
+    )
     if user is None or not user.pin_hash or not verify_secret(user.pin_hash, pin or ""):
         raise refusal(403, "wrong_pin", _("The card number or PIN is wrong."))
     return user
@@ -156,8 +184,9 @@ def resident_for_card(card: str, pin: str) -> User:
 def close_open_sessions(seat: Seat, at: datetime, reason: str) -> int:
     """End every running session of ``seat`` at ``at`` (not before its start); return how many."""
     closed = 0
-    for session in db.session.scalars(select(UsageSession).where(
-            UsageSession.seat_id == seat.id, UsageSession.ended_at.is_(None))):
+    for session in db.session.scalars(
+        select(UsageSession).where(UsageSession.seat_id == seat.id, UsageSession.ended_at.is_(None))
+    ):
         session.ended_at = max(at, session.started_at)
         session.end_reason = reason
         closed += 1
@@ -165,9 +194,18 @@ def close_open_sessions(seat: Seat, at: datetime, reason: str) -> int:
     return closed
 
 
-def start_session(seat: Seat, now: datetime, *, local_id: str, kind: str, minutes: float,
-                  limited_by: str, user: User | None = None, booking: Booking | None = None,
-                  started_at: datetime | None = None) -> UsageSession:
+def start_session(
+    seat: Seat,
+    now: datetime,
+    *,
+    local_id: str,
+    kind: str,
+    minutes: float,
+    limited_by: str,
+    user: User | None = None,
+    booking: Booking | None = None,
+    started_at: datetime | None = None,
+) -> UsageSession:
     """Record a session that starts on ``seat``; a running one there is closed as superseded."""
     started_at = started_at or now
     close_open_sessions(seat, started_at, "superseded")
@@ -175,17 +213,24 @@ def start_session(seat: Seat, now: datetime, *, local_id: str, kind: str, minute
         booking.status = "checked_in"
         booking.checked_in_at = booking.checked_in_at or started_at
         user = user or booking.resident
-    session = UsageSession(site_id=seat.site_id, seat_id=seat.id, user_id=user.id if user else None,
-                           booking_id=booking.id if booking else None, kind=kind,
-                           started_at=started_at, minutes_granted=int(minutes),
-                           limited_by=limited_by, local_id=local_id)
+    session = UsageSession(
+        site_id=seat.site_id,
+        seat_id=seat.id,
+        user_id=user.id if user else None,
+        booking_id=booking.id if booking else None,
+        kind=kind,
+        started_at=started_at,
+        minutes_granted=int(minutes),
+        limited_by=limited_by,
+        local_id=local_id,
+    )
     db.session.add(session)
     db.session.flush()
     return session
 
 
 def end_session(session: UsageSession, ended_at: datetime, reason: str) -> None:
-    """Close ``session`` (again, when only the offline job had closed it) and complete its booking."""
+    """Close ``session`` (again, when only the offline job closed it); complete its booking."""
     if session.ended_at is not None and session.end_reason not in ("agent_offline", "superseded"):
         return
     session.ended_at = max(ended_at, session.started_at)

@@ -46,24 +46,30 @@ def utcnow():
 class FakeServer:
     """State of the fake server; `start()`/`stop()` can be repeated on the same port."""
 
-    def __init__(self, port=None, heartbeat_seconds=1, policy=None, ssl_context=None, host="127.0.0.1"):
+    def __init__(
+        self, port=None, heartbeat_seconds=1, policy=None, ssl_context=None, host="127.0.0.1"
+    ):
         self.port = port or free_port()
         self.ssl_context = ssl_context
         self.url = f"{'https' if ssl_context else 'http'}://{host}:{self.port}"
         self.heartbeat_seconds = heartbeat_seconds
-        self.policy = policy or {"warn_minutes": [5, 1], "kiosk_idle_seconds": 120,
-                                 "kiosk_session_minutes": 30, "offline_window_hours": 4}
+        self.policy = policy or {
+            "warn_minutes": [5, 1],
+            "kiosk_idle_seconds": 120,
+            "kiosk_session_minutes": 30,
+            "offline_window_hours": 4,
+        }
         self.lock = threading.Lock()
-        self.tokens = {}            # token -> used?
-        self.agents = {}            # agent_id -> {"hash": ..., "revoked": bool}
-        self.events = {}            # (agent_id, event id) -> event, stored once
-        self.deliveries = {}        # event id -> times received
-        self.bookings = []          # {"id", "code", "start", "end", "minutes"}
-        self.commands = {}          # command id -> {"id", "kind", "args"}
-        self.card_users = {}        # (card, pin) -> display name
+        self.tokens = {}  # token -> used?
+        self.agents = {}  # agent_id -> {"hash": ..., "revoked": bool}
+        self.events = {}  # (agent_id, event id) -> event, stored once
+        self.deliveries = {}  # event id -> times received
+        self.bookings = []  # {"id", "code", "start", "end", "minutes"}
+        self.commands = {}  # command id -> {"id", "kind", "args"}
+        self.card_users = {}  # (card, pin) -> display name
         self.walk_in_minutes = 1
         self.kiosk_minutes = 1
-        self.requests = []          # (path, headers, raw body) as received
+        self.requests = []  # (path, headers, raw body) as received
         self.drop_events_replies = 0  # store, then drop the connection without a reply
         self.heartbeats = 0
         self._next_session = 100
@@ -78,8 +84,14 @@ class FakeServer:
 
     def add_booking(self, code, start, end, minutes):
         """A booking of this seat the heartbeat will announce (hashed)."""
-        booking = {"id": len(self.bookings) + 9, "code": code, "start": start, "end": end,
-                   "minutes": minutes, "salt": secrets.token_hex(8)}
+        booking = {
+            "id": len(self.bookings) + 9,
+            "code": code,
+            "start": start,
+            "end": end,
+            "minutes": minutes,
+            "salt": secrets.token_hex(8),
+        }
         self.bookings.append(booking)
         return booking
 
@@ -108,8 +120,9 @@ class FakeServer:
         self._httpd.daemon_threads = True
         if self.ssl_context is not None:
             self._httpd.socket = self.ssl_context.wrap_socket(self._httpd.socket, server_side=True)
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self):
@@ -127,8 +140,15 @@ class FakeServer:
         agent_id, _, secret = header[7:].partition(".")
         agent = self.agents.get(agent_id)
         digest = hashlib.sha256(secret.encode()).hexdigest()
-        if agent is not None and agent.get("pending") and hmac.compare_digest(agent["pending"], digest):
-            agent["hash"], agent["pending"] = agent.pop("pending"), None  # first use retires the old one
+        if (
+            agent is not None
+            and agent.get("pending")
+            and hmac.compare_digest(agent["pending"], digest)
+        ):
+            agent["hash"], agent["pending"] = (
+                agent.pop("pending"),
+                None,
+            )  # first use retires the old one
             agent["rotations"] = agent.get("rotations", 0) + 1
         if agent is None or not hmac.compare_digest(agent["hash"], digest):
             return None, 401, {"error": "unauthorized", "message": "unauthorized"}
@@ -142,27 +162,53 @@ class FakeServer:
             return 403, {"error": "invalid_token", "message": "Nieprawidłowy token."}
         self.tokens[token] = True
         agent_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(32)
-        self.agents[agent_id] = {"hash": hashlib.sha256(secret.encode()).hexdigest(),
-                                 "revoked": False, "enroll": body}
-        return 201, {"agent_id": agent_id, "secret": secret,
-                     "heartbeat_seconds": self.heartbeat_seconds,
-                     "seat": {"id": 12, "name": body.get("seat_name") or body["hostname"],
-                              "kind": body["kind"]},
-                     "site": {"slug": "cycow", "name": "Urząd Gminy Cyców"}}
+        self.agents[agent_id] = {
+            "hash": hashlib.sha256(secret.encode()).hexdigest(),
+            "revoked": False,
+            "enroll": body,
+        }
+        return 201, {
+            "agent_id": agent_id,
+            "secret": secret,
+            "heartbeat_seconds": self.heartbeat_seconds,
+            "seat": {
+                "id": 12,
+                "name": body.get("seat_name") or body["hostname"],
+                "kind": body["kind"],
+            },
+            "site": {"slug": "cycow", "name": "Urząd Gminy Cyców"},
+        }
 
     def heartbeat(self, agent_id, body):
         self.heartbeats += 1
         self.agents[agent_id]["last"] = body
         with self.lock:
-            done = {e["data"]["command_id"] for e in self.events.values() if e["type"] == "command_result"}
+            done = {
+                e["data"]["command_id"]
+                for e in self.events.values()
+                if e["type"] == "command_result"
+            }
         window = utcnow() + timedelta(hours=self.policy["offline_window_hours"])
-        upcoming = [{"booking_id": b["id"], "start": b["start"].isoformat(), "end": b["end"].isoformat(),
-                     "minutes": b["minutes"], "salt": b["salt"], "iterations": 1000,
-                     "code_hash": code_hash(b["code"], b["salt"], 1000)}
-                    for b in self.bookings if b["start"] < window and b["end"] > utcnow()]
-        reply = {"server_time": utcnow().isoformat(), "heartbeat_seconds": self.heartbeat_seconds,
-                 "policy": self.policy, "upcoming_bookings": upcoming,
-                 "commands": [c for i, c in self.commands.items() if i not in done]}
+        upcoming = [
+            {
+                "booking_id": b["id"],
+                "start": b["start"].isoformat(),
+                "end": b["end"].isoformat(),
+                "minutes": b["minutes"],
+                "salt": b["salt"],
+                "iterations": 1000,
+                "code_hash": code_hash(b["code"], b["salt"], 1000),
+            }
+            for b in self.bookings
+            if b["start"] < window and b["end"] > utcnow()
+        ]
+        reply = {
+            "server_time": utcnow().isoformat(),
+            "heartbeat_seconds": self.heartbeat_seconds,
+            "policy": self.policy,
+            "upcoming_bookings": upcoming,
+            "commands": [c for i, c in self.commands.items() if i not in done],
+        }
         if body.get("rotate_secret"):
             new_secret = secrets.token_urlsafe(32)
             self.agents[agent_id]["pending"] = hashlib.sha256(new_secret.encode()).hexdigest()
@@ -171,14 +217,21 @@ class FakeServer:
 
     def unlock(self, agent_id, body):
         self._next_session += 1
-        session = {"id": self._next_session, "local_id": body["local_id"],
-                   "started_at": utcnow().isoformat(), "user": None}
+        session = {
+            "id": self._next_session,
+            "local_id": body["local_id"],
+            "started_at": utcnow().isoformat(),
+            "user": None,
+        }
         if body["method"] == "code":
             normal = body["code"].upper().replace("-", "")
             for booking in self.bookings:
                 if booking["code"].replace("-", "") == normal:
-                    session.update(minutes=booking["minutes"], limited_by="booking_end",
-                                   booking_id=booking["id"])
+                    session.update(
+                        minutes=booking["minutes"],
+                        limited_by="booking_end",
+                        booking_id=booking["id"],
+                    )
                     break
             else:
                 return 403, {"error": "wrong_code", "message": "Nieznany kod."}
@@ -186,8 +239,11 @@ class FakeServer:
             name = self.card_users.get((body["card"], body["pin"]))
             if name is None:
                 return 403, {"error": "wrong_pin", "message": "Błędny PIN."}
-            session.update(minutes=self.walk_in_minutes, limited_by="session_length",
-                           user={"display_name": name})
+            session.update(
+                minutes=self.walk_in_minutes,
+                limited_by="session_length",
+                user={"display_name": name},
+            )
         else:
             session.update(minutes=self.kiosk_minutes, limited_by="kiosk_limit")
         session["ends_at"] = (utcnow() + timedelta(minutes=session["minutes"])).isoformat()
@@ -221,7 +277,11 @@ class _Handler(BaseHTTPRequestHandler):
         name = self.path.rsplit("/", 1)[-1]
         if self.path == "/api/v1/agent/enroll":
             return self._reply(*fake.enroll(body))
-        if not self.path.startswith("/api/v1/agent/") or name not in ("heartbeat", "unlock", "events"):
+        if not self.path.startswith("/api/v1/agent/") or name not in (
+            "heartbeat",
+            "unlock",
+            "events",
+        ):
             return self._reply(404, {"error": "not_found", "message": "not found"})
         agent_id, status, error = fake.authenticate(self.headers.get("Authorization", ""))
         if agent_id is None:

@@ -18,14 +18,35 @@ class AgentProcess:
     """A real `python -m agent --ui console --os-backend simulated` process."""
 
     def __init__(self, server_url, state_dir, token=None, kind="pc", extra=()):
-        argv = [sys.executable, "-m", "agent", "--server", server_url, "--state-dir", str(state_dir),
-                "--ui", "console", "--os-backend", "simulated", "--kind", kind, "--lang", "en"]
+        argv = [
+            sys.executable,
+            "-m",
+            "agent",
+            "--server",
+            server_url,
+            "--state-dir",
+            str(state_dir),
+            "--ui",
+            "console",
+            "--os-backend",
+            "simulated",
+            "--kind",
+            kind,
+            "--lang",
+            "en",
+        ]
         if token:
-            argv += ["--enrollment-token", token]
+            argv.append("--enrollment-token=" + token)  # a token may start with "-"
         env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
         env["PYTHONPATH"] = ROOT
-        self.proc = subprocess.Popen(argv + list(extra), cwd=ROOT, env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            argv + list(extra),
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         self.events = []
         self._new = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -55,12 +76,16 @@ class AgentProcess:
                     return event
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"no {name} {match} within {timeout}s; events: {self.events}; "
-                                     f"stderr: {self.stderr_text()}")
+                raise AssertionError(
+                    f"no {name} {match} within {timeout}s; events: {self.events}; "
+                    f"stderr: {self.stderr_text()}"
+                )
             try:
                 if self._new.get(timeout=left) is None and self._seen >= len(self.events):
-                    raise AssertionError(f"agent exited ({self.proc.poll()}) before {name}; "
-                                         f"events: {self.events}; stderr: {self.stderr_text()}")
+                    raise AssertionError(
+                        f"agent exited ({self.proc.poll()}) before {name}; "
+                        f"events: {self.events}; stderr: {self.stderr_text()}"
+                    )
             except queue.Empty:
                 pass
 

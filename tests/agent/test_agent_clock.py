@@ -85,12 +85,27 @@ def manager(tmp_path):
     outbox = Outbox(str(tmp_path / "outbox.sqlite3"))
 
     def build():
-        return SessionManager(store, outbox, backend, lambda event, **f: emitted.append((event, f)),
-                              lambda key, **f: key, lambda: policy, ServerClock(mono), "boot-a", mono)
+        return SessionManager(
+            store,
+            outbox,
+            backend,
+            lambda event, **f: emitted.append((event, f)),
+            lambda key, **f: key,
+            lambda: policy,
+            ServerClock(mono),
+            "boot-a",
+            mono,
+        )
 
     manager = build()
-    manager.test = {"mono": mono, "emitted": emitted, "backend": backend, "outbox": outbox,
-                    "build": build, "policy": policy}
+    manager.test = {
+        "mono": mono,
+        "emitted": emitted,
+        "backend": backend,
+        "outbox": outbox,
+        "build": build,
+        "policy": policy,
+    }
     return manager
 
 
@@ -118,7 +133,11 @@ def test_short_session_gets_only_the_warnings_below_its_length(manager):
     manager.start(3, "card")
     manager.test["mono"].now += 125
     manager.tick()
-    assert [e["data"]["minutes_left"] for e in manager.test["outbox"].pending() if e["type"] == "warning"] == [1]
+    assert [
+        e["data"]["minutes_left"]
+        for e in manager.test["outbox"].pending()
+        if e["type"] == "warning"
+    ] == [1]
 
 
 def test_extension_rearms_warnings(manager):
@@ -129,7 +148,11 @@ def test_extension_rearms_warnings(manager):
     manager.extend(10)
     mono.now += 60 * 6
     manager.tick()
-    warnings = [e["data"]["minutes_left"] for e in manager.test["outbox"].pending() if e["type"] == "warning"]
+    warnings = [
+        e["data"]["minutes_left"]
+        for e in manager.test["outbox"].pending()
+        if e["type"] == "warning"
+    ]
     assert warnings == [1, 5]
     assert "session_extended" in _types(manager.test["outbox"])
 

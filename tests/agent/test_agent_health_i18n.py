@@ -28,12 +28,15 @@ def test_every_string_exists_in_polish_and_english():
     assert pl.accept_language() == "pl, en;q=0.5" and en.accept_language() == "en, pl;q=0.5"
 
 
-@pytest.mark.parametrize("env, requested, expected", [
-    ({"LANG": "en_GB.UTF-8"}, None, "en"),
-    ({"LANG": "pl_PL.UTF-8"}, None, "pl"),
-    ({"LANG": "en_GB.UTF-8"}, "pl", "pl"),
-    ({"LANG": "de_DE.UTF-8"}, None, "pl"),
-])
+@pytest.mark.parametrize(
+    "env, requested, expected",
+    [
+        ({"LANG": "en_GB.UTF-8"}, None, "en"),
+        ({"LANG": "pl_PL.UTF-8"}, None, "pl"),
+        ({"LANG": "en_GB.UTF-8"}, "pl", "pl"),
+        ({"LANG": "de_DE.UTF-8"}, None, "pl"),
+    ],
+)
 def test_language_from_option_then_locale_polish_by_default(monkeypatch, env, requested, expected):
     for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         monkeypatch.delenv(name, raising=False)

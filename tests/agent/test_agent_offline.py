@@ -12,20 +12,32 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
 def _entry(booking_id, code, start, end, minutes, salt="a1b2c3d4", iterations=1000):
-    expected = hashlib.pbkdf2_hmac("sha256", code.upper().replace("-", "").encode(),
-                                   bytes.fromhex(salt), iterations).hex()
-    return {"booking_id": booking_id, "start": start.isoformat(), "end": end.isoformat(),
-            "minutes": minutes, "salt": salt, "iterations": iterations, "code_hash": expected}
+    expected = hashlib.pbkdf2_hmac(
+        "sha256", code.upper().replace("-", "").encode(), bytes.fromhex(salt), iterations
+    ).hex()
+    return {
+        "booking_id": booking_id,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "minutes": minutes,
+        "salt": salt,
+        "iterations": iterations,
+        "code_hash": expected,
+    }
 
 
 @pytest.fixture
 def cache(tmp_path):
     """A cache holding one running and one later booking."""
     cache = BookingCache(StateStore(str(tmp_path)))
-    cache.replace([
-        _entry(9, "K7M-Q2P", NOW - timedelta(minutes=5), NOW + timedelta(minutes=40), 45),
-        _entry(10, "ZZ9-AA1", NOW + timedelta(hours=2), NOW + timedelta(hours=2, minutes=45), 45),
-    ])
+    cache.replace(
+        [
+            _entry(9, "K7M-Q2P", NOW - timedelta(minutes=5), NOW + timedelta(minutes=40), 45),
+            _entry(
+                10, "ZZ9-AA1", NOW + timedelta(hours=2), NOW + timedelta(hours=2, minutes=45), 45
+            ),
+        ]
+    )
     return cache
 
 
@@ -53,7 +65,9 @@ def test_wrong_code_too_early_and_expired_are_refused(cache):
     assert wrong.value.code == "wrong_code"
     with pytest.raises(OfflineRefusal) as early:
         cache.match("ZZ9-AA1", NOW)
-    assert early.value.code == "too_early" and early.value.fields["start"] == NOW + timedelta(hours=2)
+    assert early.value.code == "too_early" and early.value.fields["start"] == NOW + timedelta(
+        hours=2
+    )
     with pytest.raises(OfflineRefusal) as late:
         cache.match("K7M-Q2P", NOW + timedelta(minutes=41))
     assert late.value.code == "wrong_code"

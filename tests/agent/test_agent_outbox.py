@@ -61,10 +61,14 @@ def test_wal_and_full_synchronous(tmp_path):
 def test_event_survives_sigkill_right_after_add(tmp_path):
     path = str(tmp_path / "o.sqlite3")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    script = ("import os, signal; from agent.outbox import Outbox; "
-              f"Outbox({path!r}).add('session_ended', {{'reason': 'time_up'}}, event_id='e1'); "
-              "os.kill(os.getpid(), signal.SIGKILL)")
-    result = subprocess.run([sys.executable, "-c", script], cwd=root, env=dict(os.environ, PYTHONPATH=root))
+    script = (
+        "import os, signal; from agent.outbox import Outbox; "
+        f"Outbox({path!r}).add('session_ended', {{'reason': 'time_up'}}, event_id='e1'); "
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=dict(os.environ, PYTHONPATH=root)
+    )
     assert result.returncode == -9
     assert [e["id"] for e in Outbox(path).pending()] == ["e1"]
 
@@ -74,6 +78,6 @@ def test_backoff_doubles_is_jittered_and_capped():
     assert [low.next_delay() for _ in range(6)] == [0.5, 1, 2, 4, 4, 4]
     high = Backoff(base=1, cap=8, rng=lambda: 0.999999)
     delays = [high.next_delay() for _ in range(5)]
-    assert all(a < b for a, b in zip(delays[:3], delays[1:4])) and max(delays) < 8
+    assert all(a < b for a, b in zip(delays[:3], delays[1:4], strict=True)) and max(delays) < 8
     high.reset()
     assert high.next_delay() < 1

@@ -42,7 +42,11 @@ def test_booking_code_unlocks_warns_ends_on_time_and_logs_off(fake_server, agent
     agent.send("k7m-q2p")
     started = agent.wait_for("session_started")
     assert (started["state"], started["minutes"], started["limited_by"], started["session_id"]) == (
-        "in_session", 0.2, "booking_end", fake_server._next_session)
+        "in_session",
+        0.2,
+        "booking_end",
+        fake_server._next_session,
+    )
     warning = agent.wait_for("warning")
     assert (warning["state"], warning["minutes_left"]) == ("in_session", 0.1)
     ended = agent.wait_for("session_ended")
@@ -101,15 +105,24 @@ def test_sigkill_mid_session_and_restart_keeps_the_remaining_time(fake_server, a
     assert ended["reason"] == "time_up" and ended["local_id"] == started["local_id"]
     _wait_until(lambda: len(fake_server.stored("session_ended")) == 1, "session_ended stored")
     events = _delivered_once(fake_server)
-    assert [e["type"] for e in events] == ["agent_started", "session_started", "agent_started", "session_ended"]
+    assert [e["type"] for e in events] == [
+        "agent_started",
+        "session_started",
+        "agent_started",
+        "session_ended",
+    ]
     assert 18 - 1 <= events[-1]["data"]["used_seconds"] <= 18
     assert again.stop() == 0
 
 
-def test_server_down_sessions_end_on_time_bookings_start_walk_ins_wait(fake_server, agents, tmp_path):
+def test_server_down_sessions_end_on_time_bookings_start_walk_ins_wait(
+    fake_server, agents, tmp_path
+):
     fake_server.policy["warn_minutes"] = [0.05]
     now = utcnow()
-    fake_server.add_booking("AAA-111", now - timedelta(minutes=1), now + timedelta(minutes=30), 0.15)
+    fake_server.add_booking(
+        "AAA-111", now - timedelta(minutes=1), now + timedelta(minutes=30), 0.15
+    )
     fake_server.add_booking("BBB-222", now - timedelta(minutes=1), now + timedelta(minutes=30), 0.1)
     fake_server.card_users[("100234", "4321")] = "Anna K."
     agent = _enrolled(agents, fake_server, tmp_path / "state")
@@ -118,7 +131,7 @@ def test_server_down_sessions_end_on_time_bookings_start_walk_ins_wait(fake_serv
     online_session = agent.wait_for("session_started")
     fake_server.stop()
     assert agent.wait_for("offline")["state"] == "in_session"
-    assert agent.wait_for("session_ended")["reason"] == "time_up"   # while the server is down
+    assert agent.wait_for("session_ended")["reason"] == "time_up"  # while the server is down
     agent.send("100234 4321")
     refused = agent.wait_for("unlock_refused")
     assert (refused["state"], refused["message"]) == ("locked", OFFLINE_MESSAGE)
@@ -126,7 +139,10 @@ def test_server_down_sessions_end_on_time_bookings_start_walk_ins_wait(fake_serv
     assert agent.wait_for("unlock_refused")["message"] == OFFLINE_MESSAGE
     agent.send("bbb 222")
     offline_session = agent.wait_for("session_started")
-    assert (offline_session["method"], offline_session.get("session_id")) == ("offline_booking", None)
+    assert (offline_session["method"], offline_session.get("session_id")) == (
+        "offline_booking",
+        None,
+    )
     agent.send("/end")
     assert agent.wait_for("session_ended")["reason"] == "user_ended"
     agent.send("BBB-222")  # the same booking cannot start twice offline
@@ -134,20 +150,38 @@ def test_server_down_sessions_end_on_time_bookings_start_walk_ins_wait(fake_serv
     assert fake_server.stored("session_ended") == []
     fake_server.start()
     agent.wait_for("online")
-    _wait_until(lambda: fake_server.agents and list(fake_server.agents.values())[0]["last"]["outbox_pending"] == 0
-                and len(fake_server.stored("unlock_failed")) == 3, "outbox drained")
+    _wait_until(
+        lambda: (
+            fake_server.agents
+            and list(fake_server.agents.values())[0]["last"]["outbox_pending"] == 0
+            and len(fake_server.stored("unlock_failed")) == 3
+        ),
+        "outbox drained",
+    )
     events = _delivered_once(fake_server)
     by_type = {}
     for event in events:
         by_type.setdefault(event["type"], []).append(event)
     assert {t: len(v) for t, v in by_type.items()} == {
-        "agent_started": 1, "session_started": 2, "warning": 1, "session_ended": 2, "unlock_failed": 3}
+        "agent_started": 1,
+        "session_started": 2,
+        "warning": 1,
+        "session_ended": 2,
+        "unlock_failed": 3,
+    }
     assert [e["data"]["reason"] for e in by_type["session_ended"]] == ["time_up", "user_ended"]
     assert by_type["session_started"][0]["data"]["local_id"] == online_session["local_id"]
     assert by_type["session_started"][1]["data"] == dict(
-        by_type["session_started"][1]["data"], method="offline_booking", booking_id=10, session_id=None)
+        by_type["session_started"][1]["data"],
+        method="offline_booking",
+        booking_id=10,
+        session_id=None,
+    )
     assert sorted(e["data"]["error"] for e in by_type["unlock_failed"]) == [
-        "already_used", "server_unreachable", "wrong_code"]
+        "already_used",
+        "server_unreachable",
+        "wrong_code",
+    ]
     assert agent.stop() == 0
 
 
@@ -159,12 +193,18 @@ def test_lost_acknowledgements_are_resent_and_stored_once(fake_server, agents, t
     agent.wait_for("session_started")
     agent.send("/end")
     agent.wait_for("session_ended")
-    _wait_until(lambda: fake_server.drop_events_replies == 0 and len(fake_server.stored("session_ended")) == 1
-                and list(fake_server.agents.values())[0]["last"]["outbox_pending"] == 0, "all acknowledged")
+    _wait_until(
+        lambda: (
+            fake_server.drop_events_replies == 0
+            and len(fake_server.stored("session_ended")) == 1
+            and list(fake_server.agents.values())[0]["last"]["outbox_pending"] == 0
+        ),
+        "all acknowledged",
+    )
     events = fake_server.stored()
     assert [e["type"] for e in events] == ["agent_started", "session_started", "session_ended"]
     assert max(fake_server.deliveries.values()) >= 2  # something really was sent twice…
-    assert len(fake_server.events) == 3               # …and still stored once
+    assert len(fake_server.events) == 3  # …and still stored once
     assert agent.stop() == 0
 
 
@@ -172,7 +212,7 @@ def test_commands_run_once_and_are_acknowledged(fake_server, agents, tmp_path):
     fake_server.card_users[("100234", "4321")] = "Anna K."
     fake_server.walk_in_minutes = 5
     agent = _enrolled(agents, fake_server, tmp_path / "state")
-    early = fake_server.add_command("extend", {"minutes": 1})   # no session yet: fails
+    early = fake_server.add_command("extend", {"minutes": 1})  # no session yet: fails
     _wait_until(lambda: fake_server.stored("command_result"), "first result")
     agent.send("100234 4321")
     agent.wait_for("session_started")
@@ -244,11 +284,15 @@ def test_a_refused_enrolment_token_exits_2(fake_server, agents, tmp_path):
 def test_secret_rotation_takes_the_new_secret_and_retires_the_old(fake_server, agents, tmp_path):
     agent = _enrolled(agents, fake_server, tmp_path / "state", extra=["--rotate-days", "0.00001"])
     first = json.loads((tmp_path / "state" / "state.json").read_text())["secret"]
-    _wait_until(lambda: list(fake_server.agents.values())[0].get("rotations", 0) >= 2, "two rotations")
+    _wait_until(
+        lambda: list(fake_server.agents.values())[0].get("rotations", 0) >= 2, "two rotations"
+    )
     assert agent.stop() == 0
     state = json.loads((tmp_path / "state" / "state.json").read_text())
     assert state["secret"] != first  # stored durably, and the old one is gone
-    used_first = [h for p, h, b in fake_server.requests if h.get("Authorization", "").endswith("." + first)]
+    used_first = [
+        h for p, h, b in fake_server.requests if h.get("Authorization", "").endswith("." + first)
+    ]
     assert used_first  # the first secret was used before the rotation…
     again = agents(fake_server.url, tmp_path / "state")
     again.wait_for("online")  # …and the agent still gets in after a restart, with the rotated one

@@ -15,26 +15,46 @@ from cryptography.x509.oid import NameOID
 from agent_fakeserver import FakeServer, free_port
 from agent.credentials import Credentials
 from agent.state import StateStore
-from agent.transport import ApiError, Revoked, Transport, Unauthorized, Unreachable, check_server_url
+from agent.transport import (
+    ApiError,
+    Revoked,
+    Transport,
+    Unauthorized,
+    Unreachable,
+    check_server_url,
+)
 
 
 def _self_signed(tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return str(cert_path), str(key_path)
 
 
@@ -50,9 +70,20 @@ def tls_server(tmp_path):
 
 
 def _enroll(transport, server):
-    return transport.post("/enroll", {"token": server.new_token(), "seat_name": None, "kind": "pc",
-                                      "hostname": "pc-1", "os": "linux", "version": "1.0.0",
-                                      "ssh_host_key": None, "mac": None}, auth=False)
+    return transport.post(
+        "/enroll",
+        {
+            "token": server.new_token(),
+            "seat_name": None,
+            "kind": "pc",
+            "hostname": "pc-1",
+            "os": "linux",
+            "version": "1.0.0",
+            "ssh_host_key": None,
+            "mac": None,
+        },
+        auth=False,
+    )
 
 
 def test_tls_with_a_pinned_ca_works_and_an_unknown_ca_is_refused(tls_server, tmp_path):
@@ -96,7 +127,9 @@ def test_a_redirect_is_not_followed_so_the_secret_cannot_leak(tmp_path):
         store = StateStore(str(tmp_path))
         store.update(agent_id="a-1", secret="s3cret")
         with pytest.raises(Unreachable):
-            Transport(f"http://127.0.0.1:{port}", credentials=Credentials(store)).post("/heartbeat", {})
+            Transport(f"http://127.0.0.1:{port}", credentials=Credentials(store)).post(
+                "/heartbeat", {}
+            )
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -111,7 +144,11 @@ def test_status_codes_map_to_what_the_agent_does(fake_server, tmp_path):
     credentials.set_enrolled(reply["agent_id"], reply["secret"])
     with pytest.raises(ApiError) as refused:
         transport.post("/unlock", {"method": "code", "code": "NOPE", "local_id": "x"})
-    assert (refused.value.status, refused.value.code, refused.value.message) == (403, "wrong_code", "Nieznany kod.")
+    assert (refused.value.status, refused.value.code, refused.value.message) == (
+        403,
+        "wrong_code",
+        "Nieznany kod.",
+    )
     store.update(secret="wrong")
     with pytest.raises(Unauthorized):
         transport.post("/heartbeat", {})

@@ -22,15 +22,18 @@ def test_magic_packet_is_sent_three_times_to_the_broadcast_address():
     assert packets == [expected] * 3 and len(expected) == 102
 
 
-@pytest.mark.parametrize("args", [
-    {"mac": "AA:BB:CC:DD:EE:FF", "broadcast": "10.1.2.255"},   # not lower-case
-    {"mac": "aa-bb-cc-dd-ee-ff", "broadcast": "10.1.2.255"},
-    {"mac": "aa:bb:cc:dd:ee", "broadcast": "10.1.2.255"},
-    {"mac": "aa:bb:cc:dd:ee:ff", "broadcast": "pc-03.local"},
-    {"mac": "aa:bb:cc:dd:ee:ff", "broadcast": "fe80::1"},
-    {"mac": "aa:bb:cc:dd:ee:ff"},
-    {},
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"mac": "AA:BB:CC:DD:EE:FF", "broadcast": "10.1.2.255"},  # not lower-case
+        {"mac": "aa-bb-cc-dd-ee-ff", "broadcast": "10.1.2.255"},
+        {"mac": "aa:bb:cc:dd:ee", "broadcast": "10.1.2.255"},
+        {"mac": "aa:bb:cc:dd:ee:ff", "broadcast": "pc-03.local"},
+        {"mac": "aa:bb:cc:dd:ee:ff", "broadcast": "fe80::1"},
+        {"mac": "aa:bb:cc:dd:ee:ff"},
+        {},
+    ],
+)
 def test_anything_else_is_refused(args):
     with pytest.raises(CommandFailed):
         wol.wake(args)

@@ -1,8 +1,9 @@
-"""End to end: real agent processes against the real server process (gunicorn, 2 workers) on loopback.
+"""End to end: real agent processes against the real server (gunicorn, 2 workers) on loopback.
 
 Short sessions come from short bookings (the agent counts fractional minutes),
 heartbeats are set to 1 s by the server's configuration.
 """
+
 import json
 import sys
 import time
@@ -12,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))
 from agent_fakeserver import free_port  # noqa: E402
@@ -30,15 +31,26 @@ pytestmark = pytest.mark.slow
 def server(tmp_path_factory):
     """One server (and database) for the module; tests use their own seats."""
     workdir = tmp_path_factory.mktemp("e2e")
-    server = ServerProcess(workdir, free_port(18300), HEARTBEAT_SECONDS=1,
-                           AGENT_WARN_MINUTES="[0.1]", AGENT_CODE_HASH_ITERATIONS=1000)
+    server = ServerProcess(
+        workdir,
+        free_port(18300),
+        HEARTBEAT_SECONDS=1,
+        AGENT_WARN_MINUTES="[0.1]",
+        AGENT_CODE_HASH_ITERATIONS=1000,
+    )
     server.cli("init")
     server.cli("sites", "hours", "cycow", "mon-sun 00:00-24:00")
-    server.app = create_app({"DATABASE_URL": server.env["TELECENTRE_DATABASE_URL"],
-                             "SECRET_KEY": server.env["TELECENTRE_SECRET_KEY"], "TESTING": True})
+    server.app = create_app(
+        {
+            "DATABASE_URL": server.env["TELECENTRE_DATABASE_URL"],
+            "SECRET_KEY": server.env["TELECENTRE_SECRET_KEY"],
+            "TESTING": True,
+        }
+    )
     with server.app.app_context():  # open on a public holiday too
         from telecentre.common.time import local_today
         from telecentre.sites.services import add_exception, get_site
+
         for day in (local_today(), local_today() + timedelta(days=1)):
             add_exception(None, get_site("cycow"), day, "00:00-24:00", "tests")
         db.session.commit()
@@ -52,12 +64,14 @@ def server(tmp_path_factory):
 @pytest.fixture
 def data(server):
     """Run database code against the server's database: ``data(callable)`` returns its result."""
+
     def run(func_):
         with server.app.app_context():
             try:
                 return func_()
             finally:
                 db.session.remove()
+
     return run
 
 
@@ -82,46 +96,73 @@ def agents():
 
 def _seat_with_bookings(data, seat_name, *bookings):
     """Create a seat and bookings (code, start offset s, end offset s); return the booking ids."""
+
     def make():
         from telecentre.auth.models import User
         from telecentre.booking.models import Booking
         from telecentre.common.time import utcnow
         from telecentre.seats.services import add_seat
         from telecentre.sites.services import get_site
+
         site = get_site("cycow")
         seat = add_seat(None, site, seat_name)
         now = utcnow()
         ids = []
         for n, (code, start, end) in enumerate(bookings):
-            user = User(login=f"{seat_name.lower()}-{n}", display_name=f"Resident {n}", role="resident")
+            user = User(
+                login=f"{seat_name.lower()}-{n}", display_name=f"Resident {n}", role="resident"
+            )
             db.session.add(user)
             db.session.flush()
-            booking = Booking(site_id=site.id, seat_id=seat.id, resident_id=user.id, code=code,
-                              start=now + timedelta(seconds=start), end=now + timedelta(seconds=end))
+            booking = Booking(
+                site_id=site.id,
+                seat_id=seat.id,
+                resident_id=user.id,
+                code=code,
+                start=now + timedelta(seconds=start),
+                end=now + timedelta(seconds=end),
+            )
             db.session.add(booking)
             db.session.flush()
             ids.append(booking.id)
         db.session.commit()
         return ids
+
     return data(make)
 
 
 def _events(data, agent_id):
     def query():
         from telecentre.agent_api.models import AgentEvent
-        rows = db.session.scalars(select(AgentEvent).where(AgentEvent.agent_id == agent_id)
-                                  .order_by(AgentEvent.seq)).all()
+
+        rows = db.session.scalars(
+            select(AgentEvent).where(AgentEvent.agent_id == agent_id).order_by(AgentEvent.seq)
+        ).all()
         return [(r.type, r.event_id, r.data) for r in rows]
+
     return data(query)
 
 
 def _sessions(data, local_ids):
     def query():
         from telecentre.sessions.models import UsageSession
-        rows = db.session.scalars(select(UsageSession).where(UsageSession.local_id.in_(local_ids))
-                                  .order_by(UsageSession.started_at)).all()
-        return [{"kind": r.kind, "end_reason": r.end_reason, "booking_id": r.booking_id,
-                 "limited_by": r.limited_by, "ended": r.ended_at is not None} for r in rows]
+
+        rows = db.session.scalars(
+            select(UsageSession)
+            .where(UsageSession.local_id.in_(local_ids))
+            .order_by(UsageSession.started_at)
+        ).all()
+        return [
+            {
+                "kind": r.kind,
+                "end_reason": r.end_reason,
+                "booking_id": r.booking_id,
+                "limited_by": r.limited_by,
+                "ended": r.ended_at is not None,
+            }
+            for r in rows
+        ]
+
     return data(query)
 
 
@@ -163,13 +204,26 @@ def test_enrol_book_unlock_warn_end_on_time_and_log_off(server, data, agents, tm
     assert agent.wait_for("session_ended")["reason"] == "time_up"
     agent.wait_for("locked")
     assert [e["action"] for e in agent.named("os_action")][-2:] == ["logoff", "lock_screen"]
-    _wait_until(lambda: any(t == "session_ended" for t, _i, _d in _events(data, agent_id)), "end stored")
+    _wait_until(
+        lambda: any(t == "session_ended" for t, _i, _d in _events(data, agent_id)), "end stored"
+    )
     events = _events(data, agent_id)
-    assert [t for t, _i, _d in events] == ["agent_started", "session_started", "warning", "session_ended"]
+    assert [t for t, _i, _d in events] == [
+        "agent_started",
+        "session_started",
+        "warning",
+        "session_ended",
+    ]
     assert len({i for _t, i, _d in events}) == len(events)
-    assert _sessions(data, [started["local_id"]]) == [{"kind": "booked", "end_reason": "time_up",
-                                                      "booking_id": booking_id, "limited_by": "booking_end",
-                                                      "ended": True}]
+    assert _sessions(data, [started["local_id"]]) == [
+        {
+            "kind": "booked",
+            "end_reason": "time_up",
+            "booking_id": booking_id,
+            "limited_by": "booking_end",
+            "ended": True,
+        }
+    ]
     assert _seat_state(server, "E2E-01") == "free"
     assert agent.stop() == 0
 
@@ -181,10 +235,10 @@ def test_server_killed_mid_session(server, data, agents, tmp_path):
     online = agent.wait_for("session_started")
     server.kill()
     assert agent.wait_for("offline")["state"] == "in_session"
-    assert agent.wait_for("session_ended")["reason"] == "time_up"   # on time, with no server
+    assert agent.wait_for("session_ended")["reason"] == "time_up"  # on time, with no server
     agent.send("100234 4321")
     assert agent.wait_for("unlock_refused")["message"] == OFFLINE_MESSAGE
-    agent.send("E2E-333")                                              # booked: starts offline
+    agent.send("E2E-333")  # booked: starts offline
     offline = agent.wait_for("session_started")
     assert offline["method"] == "offline_booking" and offline.get("session_id") is None
     agent.send("/end")
@@ -192,19 +246,28 @@ def test_server_killed_mid_session(server, data, agents, tmp_path):
     time.sleep(3)  # the agent keeps retrying a dead server with backoff
     server.start()
     agent.wait_for("online")
-    _wait_until(lambda: sum(t == "session_ended" for t, _i, _d in _events(data, agent_id)) == 2,
-                "both ends stored")
+    _wait_until(
+        lambda: sum(t == "session_ended" for t, _i, _d in _events(data, agent_id)) == 2,
+        "both ends stored",
+    )
     time.sleep(2)  # further heartbeats and resends must not add rows
     events = _events(data, agent_id)
     counts = {}
     for type_, _id, _data in events:
         counts[type_] = counts.get(type_, 0) + 1
-    assert counts == {"agent_started": 1, "session_started": 2, "warning": 1, "session_ended": 2,
-                      "unlock_failed": 1}
-    assert len({i for _t, i, _d in events}) == len(events)   # every event stored exactly once
+    assert counts == {
+        "agent_started": 1,
+        "session_started": 2,
+        "warning": 1,
+        "session_ended": 2,
+        "unlock_failed": 1,
+    }
+    assert len({i for _t, i, _d in events}) == len(events)  # every event stored exactly once
     sessions = _sessions(data, [online["local_id"], offline["local_id"]])
     assert [(s["kind"], s["end_reason"], s["booking_id"]) for s in sessions] == [
-        ("booked", "time_up", first), ("booked", "user_ended", second)]
+        ("booked", "time_up", first),
+        ("booked", "user_ended", second),
+    ]
     assert agent.stop() == 0
 
 
@@ -224,7 +287,9 @@ def test_sigkill_agent_mid_session_keeps_remaining_time(server, data, agents, tm
     assert resumed["state"] == "in_session" and resumed["local_id"] == started["local_id"]
     assert 0 < resumed["remaining_seconds"] <= granted - (respawned - seen)
     assert again.wait_for("session_ended")["reason"] == "time_up"
-    _wait_until(lambda: any(t == "session_ended" for t, _i, _d in _events(data, agent_id)), "end stored")
+    _wait_until(
+        lambda: any(t == "session_ended" for t, _i, _d in _events(data, agent_id)), "end stored"
+    )
     types = [t for t, _i, _d in _events(data, agent_id)]
     assert types.count("session_started") == 1 and types.count("session_ended") == 1
     assert types.count("agent_started") == 2
@@ -239,11 +304,16 @@ def test_revoked_secret_is_refused(server, data, agents, tmp_path):
     revoked = agent.wait_for("revoked")
     assert revoked["state"] == "locked" and revoked["message"]
     assert agent.wait_exit() == 3
-    request = urllib.request.Request(server.url + "/api/v1/agent/heartbeat", method="POST",
-                                     data=json.dumps({"state": "locked"}).encode(),
-                                     headers={"Content-Type": "application/json",
-                                              "Authorization": f"Bearer {agent_id}.{secret}"})
+    request = urllib.request.Request(
+        server.url + "/api/v1/agent/heartbeat",
+        method="POST",
+        data=json.dumps({"state": "locked"}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {agent_id}.{secret}",
+        },
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403 and json.load(refused.value)["error"] == "revoked"
-    assert agents(server.url, tmp_path / "E2E-04").wait_exit() == 3   # and it stays down
+    assert agents(server.url, tmp_path / "E2E-04").wait_exit() == 3  # and it stays down

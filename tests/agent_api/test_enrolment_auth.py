@@ -1,4 +1,5 @@
 """Enrolment tokens, binding to seats, the agent's secret, rotation and revocation."""
+
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -9,13 +10,28 @@ from telecentre.common.time import utcnow
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
 
-HEARTBEAT = {"state": "locked", "session": None, "health": {}, "version": "1.0.0",
-             "outbox_pending": 0, "rotate_secret": False}
+HEARTBEAT = {
+    "state": "locked",
+    "session": None,
+    "health": {},
+    "version": "1.0.0",
+    "outbox_pending": 0,
+    "rotate_secret": False,
+}
 
 
 def _body(token, **fields):
-    return {"token": token, "seat_name": None, "kind": "pc", "hostname": "pc-7", "os": "linux",
-            "version": "1.0.0", "ssh_host_key": None, "mac": None, **fields}
+    return {
+        "token": token,
+        "seat_name": None,
+        "kind": "pc",
+        "hostname": "pc-7",
+        "os": "linux",
+        "version": "1.0.0",
+        "ssh_host_key": None,
+        "mac": None,
+        **fields,
+    }
 
 
 def test_a_token_enrols_once_and_only_before_it_expires(client, open_site):
@@ -25,7 +41,10 @@ def test_a_token_enrols_once_and_only_before_it_expires(client, open_site):
     first = client.post("/api/v1/agent/enroll", json=_body(token))
     assert first.status_code == 201
     body = first.get_json()
-    assert len(body["secret"]) == 43 and body["site"] == {"slug": "cycow", "name": "Urząd Gminy Cyców"}
+    assert len(body["secret"]) == 43 and body["site"] == {
+        "slug": "cycow",
+        "name": "Urząd Gminy Cyców",
+    }
     assert body["seat"]["name"] == "pc-7"
     again = client.post("/api/v1/agent/enroll", json=_body(token, hostname="pc-8"))
     expired = client.post("/api/v1/agent/enroll", json=_body(old))
@@ -61,10 +80,18 @@ def test_bad_enrolment_bodies_are_named_and_change_nothing(client, open_site):
 
 def test_requests_need_the_agents_own_secret(client, enroll, create_user):
     body, headers = enroll()
-    assert client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=headers).status_code == 200
-    for header in ("", "Bearer " + body["agent_id"], f"Bearer {body['agent_id']}.wrong",
-                   f"Basic {body['agent_id']}.{body['secret']}"):
-        reply = client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers={"Authorization": header})
+    assert (
+        client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=headers).status_code == 200
+    )
+    for header in (
+        "",
+        "Bearer " + body["agent_id"],
+        f"Bearer {body['agent_id']}.wrong",
+        f"Basic {body['agent_id']}.{body['secret']}",
+    ):
+        reply = client.post(
+            "/api/v1/agent/heartbeat", json=HEARTBEAT, headers={"Authorization": header}
+        )
         assert reply.status_code == 401 and reply.get_json()["error"] == "unauthorized"
 
 
@@ -79,13 +106,18 @@ def test_a_revoked_agent_is_told_so(client, enroll):
 
 def test_rotation_keeps_the_old_secret_until_the_new_one_is_used(client, enroll):
     body, old = enroll()
-    reply = client.post("/api/v1/agent/heartbeat", json=dict(HEARTBEAT, rotate_secret=True), headers=old)
+    reply = client.post(
+        "/api/v1/agent/heartbeat", json=dict(HEARTBEAT, rotate_secret=True), headers=old
+    )
     new_secret = reply.get_json()["new_secret"]
     new = {"Authorization": f"Bearer {body['agent_id']}.{new_secret}"}
     assert client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=old).status_code == 200
     assert client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=new).status_code == 200
     assert client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=old).status_code == 401
-    assert "new_secret" not in client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=new).get_json()
+    assert (
+        "new_secret"
+        not in client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=new).get_json()
+    )
 
 
 def test_the_api_is_in_the_openapi_document(client):

@@ -1,4 +1,5 @@
 """Heartbeat replies, events stored once and reconciled, the offline job, live seat states, CLI."""
+
 import uuid
 from datetime import timedelta
 
@@ -11,12 +12,24 @@ from telecentre.common.time import utcnow
 from telecentre.extensions import db
 from telecentre.sessions.models import UsageSession
 
-HEARTBEAT = {"state": "locked", "session": None, "health": {"cpu_percent": 3.5}, "version": "1.0.1",
-             "outbox_pending": 2, "rotate_secret": False}
+HEARTBEAT = {
+    "state": "locked",
+    "session": None,
+    "health": {"cpu_percent": 3.5},
+    "version": "1.0.1",
+    "outbox_pending": 2,
+    "rotate_secret": False,
+}
 
 
 def _event(type_, seq, **data):
-    return {"id": str(uuid.uuid4()), "seq": seq, "type": type_, "at": utcnow().isoformat(), "data": data}
+    return {
+        "id": str(uuid.uuid4()),
+        "seq": seq,
+        "type": type_,
+        "at": utcnow().isoformat(),
+        "data": data,
+    }
 
 
 def _count(model, *where):
@@ -24,7 +37,8 @@ def _count(model, *where):
 
 
 def test_heartbeat_brings_policy_commands_and_codes_the_agent_can_check(
-        app, client, enroll, create_seat, create_user, create_booking, open_site):
+    app, client, enroll, create_seat, create_user, create_booking, open_site
+):
     app.config["AGENT_CODE_HASH_ITERATIONS"] = 1000
     seat = create_seat(open_site, name="PC-01")
     body, headers = enroll(seat_name="PC-01")
@@ -37,7 +51,9 @@ def test_heartbeat_brings_policy_commands_and_codes_the_agent_can_check(
     reply = client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=headers).get_json()
     assert reply["heartbeat_seconds"] == 15 and reply["policy"]["warn_minutes"] == [5, 1]
     assert reply["policy"]["kiosk_idle_seconds"] == 120
-    assert reply["commands"] == [{"id": command.id, "kind": "message", "args": {"text": "Zamykamy o 16"}}]
+    assert reply["commands"] == [
+        {"id": command.id, "kind": "message", "args": {"text": "Zamykamy o 16"}}
+    ]
     [cached] = reply["upcoming_bookings"]  # only the one within the offline window
     assert cached["booking_id"] == booking.id and cached["minutes"] == 30
     # The agent's own hash function (agent/offline.py) agrees with the server's.
@@ -50,23 +66,46 @@ def test_events_are_stored_once_and_all_acknowledged(client, enroll, create_seat
     create_seat(open_site, name="PC-01")
     body, headers = enroll(seat_name="PC-01")
     local_id = str(uuid.uuid4())
-    batch = [_event("agent_started", 1, version="1.0.0", boot_id="b"),
-             _event("session_started", 2, local_id=local_id, session_id=None, method="kiosk",
-                    booking_id=None, minutes=30, started_at=(utcnow() - timedelta(minutes=3)).isoformat()),
-             _event("warning", 3, local_id=local_id, minutes_left=5)]
+    batch = [
+        _event("agent_started", 1, version="1.0.0", boot_id="b"),
+        _event(
+            "session_started",
+            2,
+            local_id=local_id,
+            session_id=None,
+            method="kiosk",
+            booking_id=None,
+            minutes=30,
+            started_at=(utcnow() - timedelta(minutes=3)).isoformat(),
+        ),
+        _event("warning", 3, local_id=local_id, minutes_left=5),
+    ]
     for _ in range(3):  # the agent never heard the ack, and sent again
         reply = client.post("/api/v1/agent/events", json={"events": batch}, headers=headers)
         assert sorted(reply.get_json()["acked"]) == sorted(e["id"] for e in batch)
     assert _count(AgentEvent, AgentEvent.agent_id == body["agent_id"]) == 3
     session = db.session.scalar(select(UsageSession).where(UsageSession.local_id == local_id))
-    assert session.kind == "kiosk" and session.ended_at is None and session.limited_by == "kiosk_limit"
-    assert utcnow() - session.started_at > timedelta(minutes=2)  # the agent's start time was plausible
-    end = _event("session_ended", 4, local_id=local_id, session_id=None, reason="kiosk_idle",
-                 ended_at="1999-01-01T00:00:00+00:00", used_seconds=200)
+    assert (
+        session.kind == "kiosk" and session.ended_at is None and session.limited_by == "kiosk_limit"
+    )
+    assert utcnow() - session.started_at > timedelta(
+        minutes=2
+    )  # the agent's start time was plausible
+    end = _event(
+        "session_ended",
+        4,
+        local_id=local_id,
+        session_id=None,
+        reason="kiosk_idle",
+        ended_at="1999-01-01T00:00:00+00:00",
+        used_seconds=200,
+    )
     client.post("/api/v1/agent/events", json={"events": [end]}, headers=headers)
     db.session.refresh(session)
     assert session.end_reason == "kiosk_idle"
-    assert utcnow() - session.ended_at < timedelta(minutes=1)  # implausible clock: receive time used
+    assert utcnow() - session.ended_at < timedelta(
+        minutes=1
+    )  # implausible clock: receive time used
 
 
 def test_bad_event_batches_are_refused_whole(client, enroll):
@@ -80,7 +119,9 @@ def test_bad_event_batches_are_refused_whole(client, enroll):
 
 def test_command_results_acknowledge_once(client, enroll):
     body, headers = enroll()
-    command = queue_command(None, db.session.get(Agent, body["agent_id"]), "extend", {"minutes": 15})
+    command = queue_command(
+        None, db.session.get(Agent, body["agent_id"]), "extend", {"minutes": 15}
+    )
     db.session.commit()
     result = _event("command_result", 1, command_id=command.id, status="done", result="extended")
     late = _event("command_result", 2, command_id=command.id, status="failed", result="again?")
@@ -91,16 +132,36 @@ def test_command_results_acknowledge_once(client, enroll):
     assert beat["commands"] == []
 
 
-def test_silent_agents_go_offline_and_their_sessions_close(app, client, enroll, create_seat, open_site):
-    seat = create_seat(open_site, name="PC-01")
+def test_silent_agents_go_offline_and_their_sessions_close(
+    app, client, enroll, create_seat, open_site
+):
+    create_seat(open_site, name="PC-01")
     body, headers = enroll(seat_name="PC-01")
-    reply = client.post("/api/v1/agent/unlock", json={"method": "kiosk", "local_id": str(uuid.uuid4())},
-                        headers=headers)
+    reply = client.post(
+        "/api/v1/agent/unlock",
+        json={"method": "kiosk", "local_id": str(uuid.uuid4())},
+        headers=headers,
+    )
     assert reply.get_json()["error"] == "walk_in_not_allowed"
     local_id = str(uuid.uuid4())
-    client.post("/api/v1/agent/events", headers=headers, json={"events": [
-        _event("session_started", 1, local_id=local_id, session_id=None, method="offline_booking",
-               booking_id=None, minutes=45, started_at=utcnow().isoformat())]})
+    client.post(
+        "/api/v1/agent/events",
+        headers=headers,
+        json={
+            "events": [
+                _event(
+                    "session_started",
+                    1,
+                    local_id=local_id,
+                    session_id=None,
+                    method="offline_booking",
+                    booking_id=None,
+                    minutes=45,
+                    started_at=utcnow().isoformat(),
+                )
+            ]
+        },
+    )
     states = {s["name"]: s["state"] for s in client.get("/api/v1/sites/cycow/seats").get_json()}
     assert states["PC-01"] == "in_use"
     agent = db.session.get(Agent, body["agent_id"])
@@ -115,12 +176,28 @@ def test_silent_agents_go_offline_and_their_sessions_close(app, client, enroll, 
     states = {s["name"]: s["state"] for s in client.get("/api/v1/sites/cycow/seats").get_json()}
     assert states["PC-01"] == "offline"
     # The agent comes back and reports the real end: it replaces the guess.
-    client.post("/api/v1/agent/events", headers=headers, json={"events": [
-        _event("session_ended", 2, local_id=local_id, session_id=None, reason="time_up",
-               ended_at=(last_seen + timedelta(minutes=1)).isoformat(), used_seconds=60)]})
+    client.post(
+        "/api/v1/agent/events",
+        headers=headers,
+        json={
+            "events": [
+                _event(
+                    "session_ended",
+                    2,
+                    local_id=local_id,
+                    session_id=None,
+                    reason="time_up",
+                    ended_at=(last_seen + timedelta(minutes=1)).isoformat(),
+                    used_seconds=60,
+                )
+            ]
+        },
+    )
     db.session.refresh(session)
     assert session.end_reason == "time_up"
-    assert client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=headers).status_code == 200
+    assert (
+        client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=headers).status_code == 200
+    )
     db.session.refresh(agent)
     assert agent.online is True
 
@@ -129,14 +206,44 @@ def test_cli_tokens_list_and_revoke(runner, client, open_site):
     out = runner.invoke(args=["agents", "enrollment-token", "cycow"])
     assert out.exit_code == 0
     token = out.output.strip()
-    reply = client.post("/api/v1/agent/enroll", json={"token": token, "hostname": "pc-9", "kind": "pc"})
+    reply = client.post(
+        "/api/v1/agent/enroll", json={"token": token, "hostname": "pc-9", "kind": "pc"}
+    )
     agent_id = reply.get_json()["agent_id"]
     listing = runner.invoke(args=["agents", "list", "--site", "cycow"]).output
     assert agent_id in listing and "pc-9" in listing and "online" in listing
     queued = runner.invoke(args=["agents", "command", agent_id[:8], "message", "--text", "Hej"])
     assert queued.exit_code == 0 and _count(Command) == 1
-    assert runner.invoke(args=["agents", "revoke", agent_id[:8], "--reason", "stolen"]).exit_code == 0
+    assert (
+        runner.invoke(args=["agents", "revoke", agent_id[:8], "--reason", "stolen"]).exit_code == 0
+    )
     assert "revoked" in runner.invoke(args=["agents", "list"]).output
     unknown = runner.invoke(args=["agents", "revoke", "ffffffff"])
     assert unknown.exit_code == 1 and "ffffffff" in unknown.output
     assert runner.invoke(args=["agents", "enrollment-token", "nowhere"]).exit_code == 1
+
+
+def test_the_bridge_gives_remote_actions_what_agents_reported(client, enroll, create_seat,
+                                                              open_site):
+    from telecentre.remote.agents import agent_bridge
+
+    seat = create_seat(open_site, name="PC-01")
+    quiet = create_seat(open_site, name="PC-02")
+    body, headers = enroll(seat_name="PC-01")
+    agent = db.session.get(Agent, body["agent_id"])
+    agent.ssh_host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake pc-01"
+    db.session.commit()
+    client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=headers)
+    bridge = agent_bridge()
+    assert bridge.host_key(seat) == "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake pc-01"
+    assert bridge.target_hints(seat) == {"address": "127.0.0.1", "os": "linux",
+                                         "mac": "aa:bb:cc:dd:ee:01"}
+    assert bridge.target_hints(quiet) == {} and bridge.host_key(quiet) is None
+    assert [s.name for s in bridge.online_seats(open_site)] == ["PC-01"]
+    command = bridge.queue_command(seat, "wake", {"mac": "aa:bb:cc:dd:ee:02",
+                                                  "broadcast": "10.1.2.255"})
+    assert bridge.queue_command(quiet, "message", {"text": "x"}) is None
+    db.session.commit()
+    beat = client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=headers).get_json()
+    assert beat["commands"] == [{"id": command.id, "kind": "wake",
+                                 "args": {"mac": "aa:bb:cc:dd:ee:02", "broadcast": "10.1.2.255"}}]

@@ -84,3 +84,25 @@ def test_readiness_fails_on_an_unmigrated_database(make_app, tmp_path):
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/empty.sqlite")
     reply = app.test_client().get("/readyz")
     assert reply.status_code == 503
+
+
+def test_metrics(client, app, create_seat):
+    from telecentre import jobs
+    from telecentre.common.time import utcnow
+    from telecentre.extensions import db
+    from telecentre.sessions.models import UsageSession
+    seat = create_seat()
+    db.session.add(UsageSession(site_id=seat.site_id, seat_id=seat.id, kind="kiosk",
+                                started_at=utcnow()))
+    db.session.commit()
+    jobs.run_job(app, jobs.JobSpec("test.noop", lambda: "fine", "interval"))
+    jobs.run_job(app, jobs.JobSpec("test.broken", lambda: 1 / 0, "interval"))
+    client.get("/")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'telecentre_request_seconds_count{endpoint="home.index",method="GET",status="200"}' \
+        in text
+    assert "telecentre_sessions_running 1.0" in text
+    assert 'telecentre_job_last_ok{job="test.noop"} 1.0' in text
+    assert 'telecentre_job_last_ok{job="test.broken"} 0.0' in text
+    outside = client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert outside.status_code == 403
