@@ -20,6 +20,7 @@ from telecentre.extensions import db
 from telecentre.seats.models import Seat
 from telecentre.seats.services import add_seat
 from telecentre.sites.models import Site, SitePolicy
+from telecentre.sessions.models import UsageSession
 from telecentre.sessions.services import close_open_sessions, normalize_code
 
 
@@ -235,6 +236,8 @@ def heartbeat(agent: Agent, body, now: datetime, address: str | None = None) -> 
     agent.health, agent.outbox_pending = body.health, body.outbox_pending
     if address and address != agent.address:
         agent.address = address[:45]
+    if body.state == "locked" and body.outbox_pending == 0 and agent.seat is not None:
+        _close_sessions_the_agent_never_ran(agent, now)
     commands = db.session.scalars(
         select(Command)
         .where(Command.agent_id == agent.id, Command.status == "pending")
@@ -252,6 +255,22 @@ def heartbeat(agent: Agent, body, now: datetime, address: str | None = None) -> 
         agent.pending_secret_hash = secret_hash(new_secret)
         reply["new_secret"] = new_secret
     return reply
+
+
+def _close_sessions_the_agent_never_ran(agent: Agent, now: datetime) -> None:
+    """The agent is locked and has delivered every event, yet a session runs on its seat: the
+    unlock reply never reached it. Close such sessions (older than a grace period, so that an
+    unlock whose reply is still on its way is left alone)."""
+    grace = timedelta(seconds=max(30, 3 * int(current_app.config["HEARTBEAT_SECONDS"])))
+    stale = db.session.scalars(
+        select(UsageSession).where(
+            UsageSession.seat_id == agent.seat_id,
+            UsageSession.ended_at.is_(None),
+            UsageSession.started_at < now - grace,
+        )
+    ).all()
+    for session in stale:
+        session.ended_at, session.end_reason = now, "not_started"
 
 
 def offline_seat_states(seats: list[Seat], now: datetime) -> dict[int, str]:

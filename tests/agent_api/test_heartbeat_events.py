@@ -247,3 +247,28 @@ def test_the_bridge_gives_remote_actions_what_agents_reported(client, enroll, cr
     beat = client.post("/api/v1/agent/heartbeat", json=HEARTBEAT, headers=headers).get_json()
     assert beat["commands"] == [{"id": command.id, "kind": "wake",
                                  "args": {"mac": "aa:bb:cc:dd:ee:02", "broadcast": "10.1.2.255"}}]
+
+
+def test_a_session_the_agent_never_started_is_closed_by_its_locked_heartbeats(
+    client, enroll, create_seat, open_site
+):
+    seat = create_seat(open_site, name="PC-01")
+    _, headers = enroll(seat_name="PC-01")
+    lost = UsageSession(site_id=seat.site_id, seat_id=seat.id, kind="walk_in", local_id="lost-1",
+                        started_at=utcnow() - timedelta(minutes=2))
+    fresh = UsageSession(site_id=seat.site_id, seat_id=seat.id, kind="walk_in", local_id="fresh-1",
+                         started_at=utcnow(), ended_at=None)
+    db.session.add(lost)
+    db.session.commit()
+    pending = dict(HEARTBEAT, outbox_pending=1)  # events still to come: wait for them
+    client.post("/api/v1/agent/heartbeat", json=pending, headers=headers)
+    db.session.refresh(lost)
+    assert lost.ended_at is None
+    client.post("/api/v1/agent/heartbeat", json=dict(HEARTBEAT, outbox_pending=0), headers=headers)
+    db.session.refresh(lost)
+    assert lost.end_reason == "not_started"
+    db.session.add(fresh)  # an unlock whose reply is still on its way is left alone
+    db.session.commit()
+    client.post("/api/v1/agent/heartbeat", json=dict(HEARTBEAT, outbox_pending=0), headers=headers)
+    db.session.refresh(fresh)
+    assert fresh.ended_at is None
