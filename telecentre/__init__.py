@@ -15,6 +15,7 @@ FEATURES = (
     "telecentre.ops",
     "telecentre.remote",
     "telecentre.monitoring",
+    "telecentre.agent_api",
 )
 
 TEMPLATE_FOLDER = "../templates"

@@ -1,4 +1,5 @@
 """Every feature's models, imported in one place for Alembic and the tests."""
+from telecentre.agent_api.models import Agent, AgentEvent, Command, EnrollmentToken  # noqa: F401
 from telecentre.alerts.models import Alert  # noqa: F401
 from telecentre.audit.models import AuditEntry  # noqa: F401
 from telecentre.auth.models import ApiToken, User  # noqa: F401

@@ -48,6 +48,10 @@ EXPECTED = {
     "ops.healthz": ("public", False),
     "ops.readyz": ("public", False),
     "ops.metrics": ("public", False),
+    "agent_api.enroll": ("public", False),
+    "agent_api.heartbeat": ("agent", False),
+    "agent_api.unlock": ("agent", False),
+    "agent_api.deliver_events": ("agent", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
@@ -78,6 +82,7 @@ ALLOWED = {
     "staff": {"attendant", "it", "admin"},
     "it": {"it", "admin"},
     "admin": {"admin"},
+    "agent": set(),  # only an enrolled agent's bearer secret passes, never a person's session
 }
 
 
