@@ -2,7 +2,7 @@
 from telecentre.alerts.models import Alert  # noqa: F401
 from telecentre.audit.models import AuditEntry  # noqa: F401
 from telecentre.auth.models import ApiToken, User  # noqa: F401
-from telecentre.booking.models import Booking  # noqa: F401
+from telecentre.booking.models import Booking, CalendarFeed, QueueEntry  # noqa: F401
 from telecentre.seats.models import Seat  # noqa: F401
 from telecentre.sessions.models import UsageSession  # noqa: F401
 from telecentre.sites.models import OpeningException, OpeningHours, Site, SitePolicy  # noqa: F401
