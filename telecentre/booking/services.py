@@ -64,6 +64,8 @@ def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Sea
     else is written in the transaction. Flushes and audits.
     """
     now = now or utcnow()
+    # current_user is a proxy; the row lock needs the model instance behind it.
+    resident = getattr(resident, "_get_current_object", lambda: resident)()
     if resident is None or resident.role != "resident" or not resident.active:
         raise Forbidden(_("Only residents' accounts can hold bookings."))
     if source not in SOURCES:
