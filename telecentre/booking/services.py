@@ -195,8 +195,16 @@ def release_no_shows(now: datetime | None = None) -> int:
         Booking.status == "booked", Booking.start <= now).order_by(Booking.start)).all()
     sites = {}
     released = 0
+    # A session opened on the seat for this booking means the resident came, even
+    # if nothing marked the booking as checked in.
+    attended = set(db.session.scalars(select(UsageSession.booking_id).where(
+        UsageSession.booking_id.in_([b.id for b in late]))))
     for booking in late:
         grace = rules.current_policy(booking.seat.site).no_show_grace_minutes
+        if booking.id in attended:
+            booking.status = "checked_in"
+            booking.checked_in_at = booking.checked_in_at or now
+            continue
         if booking.start + timedelta(minutes=grace) > now:
             continue
         booking.status = "released"

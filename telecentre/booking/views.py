@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
                    url_for)
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -50,8 +51,13 @@ def day(slug):
     today = local_today()
     policy = current_policy(site)
     days = [today + timedelta(days=i) for i in range(policy.days_ahead + 1)]
+    if day_ not in days:
+        days = sorted([day_, *days])
+    # On the DST change days a wall time can repeat (October): show each slot's UTC offset.
+    offsets = {to_local(s.start).utcoffset() for s in avail.slots}
     return render_template("booking/day.html", site=site, avail=avail, day=day_, days=days,
-                           accessible=accessible, policy=policy)
+                           accessible=accessible, policy=policy, dst_change=len(offsets) > 1,
+                           day_label=lambda d: format_date(d, "EEEE, d MMMM"))
 
 
 @bp.route("/sites/<slug>/book/new", methods=["GET", "POST"])

@@ -140,3 +140,29 @@ def test_the_scheduler_job_releases(app, clock, create_seat, create_user):
     assert run_job(app, jobs["booking.release_no_shows"]) == 1
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).status == "released"
+
+
+def test_a_booking_with_a_session_is_not_released(clock, create_seat, create_user):
+    from telecentre.sessions.models import UsageSession
+    seat, resident = create_seat("cycow", "PC-01"), create_user("resident")
+    booking = create_booking(resident, resident, seat=seat, start=at(MONDAY, "10:00"),
+                             end=at(MONDAY, "10:30"))
+    db.session.commit()
+    db.session.add(UsageSession(site_id=seat.site_id, seat_id=seat.id, user_id=resident.id,
+                                booking_id=booking.id, kind="booked",
+                                started_at=at(MONDAY, "10:01")))
+    db.session.commit()
+    clock.set(at(MONDAY, "10:20"))
+    assert release_no_shows() == 0
+    db.session.commit()
+    assert db.session.get(Booking, booking.id).status == "checked_in"
+
+
+def test_the_grid_page_shows_offsets_on_the_autumn_day(client, clock, always_open, create_seat):
+    create_seat("cycow", "PC-01")
+    clock.set(at(AUTUMN, "00:00") - timedelta(days=1))
+    page = client.get(f"/sites/cycow/book?date={AUTUMN.isoformat()}").get_data(True)
+    assert page.count("02:30</time> <small>(UTC+02)</small>") == 1
+    assert page.count("02:30</time> <small>(UTC+01)</small>") == 1
+    ordinary = client.get("/sites/cycow/book?date=2026-10-26").get_data(True)
+    assert "(UTC+01)" not in ordinary
