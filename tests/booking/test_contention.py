@@ -96,3 +96,17 @@ def test_one_resident_many_seats_one_booking(server, create_seat, create_user):
     count = db.session.scalar(select(func.count(Booking.id)).where(
         Booking.resident_id == resident.id))
     assert count == 1
+
+
+def test_any_free_seat_fills_every_seat_once(server, create_seat, create_user):
+    seats = [create_seat("cycow", f"PC-{i:02d}") for i in range(1, 6)]
+    residents = [create_user("resident") for _ in range(40)]
+    start, end = slot()
+    body = {"site": "cycow", "start": start, "end": end}
+    replies = race(server.url, [(t, body) for t in tokens_for(residents)])
+    statuses = sorted(code for code, _ in replies)
+    assert statuses.count(201) == len(seats), replies
+    assert statuses.count(409) == len(residents) - len(seats), replies
+    assert {body["error"] for code, body in replies if code == 409} == {"no_free_seat"}
+    booked = db.session.scalars(select(Booking.seat_id)).all()
+    assert sorted(booked) == sorted(s.id for s in seats)
