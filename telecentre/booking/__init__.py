@@ -5,10 +5,11 @@ def init_app(app):
     """Register the residents' pages, the desk, the policy admin and the booking API."""
     from flask_babel import lazy_gettext as _l
 
-    from telecentre.booking import account_views, admin, api, api_queue, desk, views
+    from telecentre.booking import account_views, admin, api, api_queue, cli, desk, views
     from telecentre.common.templating import register_nav
     for blueprint in (views.bp, account_views.bp, desk.bp, admin.bp, api.bp, api_queue.bp):
         app.register_blueprint(blueprint)
+    app.cli.add_command(cli.bookings)
     app.config.setdefault("QUEUE_OFFER_MINUTES", 5)
     app.config.setdefault("RATELIMIT_CODE", "10 per minute;100 per hour")
     app.config.setdefault("RATELIMIT_REGISTER", "5 per minute;30 per hour")

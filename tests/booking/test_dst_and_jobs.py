@@ -166,3 +166,18 @@ def test_the_grid_page_shows_offsets_on_the_autumn_day(client, clock, always_ope
     assert page.count("02:30</time> <small>(UTC+01)</small>") == 1
     ordinary = client.get("/sites/cycow/book?date=2026-10-26").get_data(True)
     assert "(UTC+01)" not in ordinary
+
+
+def test_bookings_commands(runner, clock, create_seat, create_user):
+    seat, resident = create_seat("cycow", "PC-01"), create_user("resident")
+    create_booking(resident, resident, seat=seat, start=at(MONDAY, "10:00"),
+                   end=at(MONDAY, "10:30"))
+    db.session.commit()
+    listed = runner.invoke(args=["bookings", "list", "cycow", "--date", "2026-12-07"])
+    assert listed.exit_code == 0 and "10:00-10:30\tPC-01" in listed.output
+    clock.set(at(MONDAY, "10:20"))
+    released = runner.invoke(args=["bookings", "release-no-shows"])
+    assert released.exit_code == 0 and "1 booking(s) released" in released.output
+    preset = runner.invoke(args=["bookings", "preset", "ludwin", "municipal"])
+    assert preset.exit_code == 0 and "longest 45 min, gap 15 min" in preset.output
+    assert runner.invoke(args=["bookings", "list", "nowhere"]).exit_code == 1
