@@ -116,7 +116,7 @@ def free_seats_now(site, now: datetime) -> list[Seat]:
 
 
 def offer_free_seats(site, now: datetime | None = None) -> int:
-    """Expire stale offers, then offer each free seat to the next waiting resident; return offers."""
+    """Expire stale offers, then offer each free seat to the next in line; return offers made."""
     now = now or utcnow()
     expire_offers(site, now)
     queue = [e for e in waiting(site) if e.status == "waiting"]

@@ -224,7 +224,7 @@ def release_no_shows(now: datetime | None = None) -> int:
 
 def bookings_of(resident, *, upcoming: bool = True, now: datetime | None = None,
                 limit: int = 100) -> list[Booking]:
-    """Return the resident's bookings: upcoming and running ones first, or past ones newest first."""
+    """Return the resident's upcoming and running bookings, or the past ones newest first."""
     now = now or utcnow()
     query = select(Booking).where(Booking.resident_id == resident.id)
     if upcoming:

@@ -99,7 +99,8 @@ def new(slug):
     elif request.method == "POST":
         status = 422
     return render_template("booking/new.html", site=site, start=start, form=form,
-                           slot=slot, accessible=accessible, bookable=bool(free and longest)), status
+                           slot=slot, accessible=accessible,
+                           bookable=bool(free and longest)), status
 
 
 @bp.get("/bookings")

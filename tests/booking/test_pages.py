@@ -86,11 +86,10 @@ def test_desk_registers_a_card_and_the_card_signs_in(app, client, clock, login, 
     card = re.search(r'class="code">(\d{10})<', text).group(1)
     pin = re.search(r'class="code">(\d{6})<', text).group(1)
     resident = app.test_client()
-    bad = resident.post("/login/card", data={"card": card, "pin": "999999",
-                                             "csrf_token": Auth(resident).csrf_token("/login/card")})
+    token = Auth(resident).csrf_token("/login/card")
+    bad = resident.post("/login/card", data={"card": card, "pin": "999999", "csrf_token": token})
     assert bad.status_code == 401
-    ok = resident.post("/login/card", data={"card": card, "pin": pin,
-                                            "csrf_token": Auth(resident).csrf_token("/login/card")})
+    ok = resident.post("/login/card", data={"card": card, "pin": pin, "csrf_token": token})
     assert ok.status_code == 302
     assert resident.get("/bookings").status_code == 200
 
