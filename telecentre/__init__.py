@@ -11,6 +11,7 @@ FEATURES = (
     "telecentre.seats",
     "telecentre.audit",
     "telecentre.alerts",
+    "telecentre.booking",
     "telecentre.api",
     "telecentre.ops",
     "telecentre.remote",

@@ -3,7 +3,7 @@ from telecentre.agent_api.models import Agent, AgentEvent, Command, EnrollmentTo
 from telecentre.alerts.models import Alert  # noqa: F401
 from telecentre.audit.models import AuditEntry  # noqa: F401
 from telecentre.auth.models import ApiToken, User  # noqa: F401
-from telecentre.booking.models import Booking  # noqa: F401
+from telecentre.booking.models import Booking, CalendarFeed, QueueEntry  # noqa: F401
 from telecentre.ops.models import JobRun  # noqa: F401
 from telecentre.remote.models import (HostKey, PowerSchedule, RemoteRun,  # noqa: F401
                                       RemoteRunHost, RemoteTarget, SshCredential)
