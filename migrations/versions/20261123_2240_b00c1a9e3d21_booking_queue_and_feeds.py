@@ -4,7 +4,7 @@ Hand-written. The partial unique index keeps one active place in the line per
 resident and site on both databases.
 
 Revision ID: b00c1a9e3d21
-Revises: 53b17238bf70
+Revises: 6d3a1c0e5f21
 Create Date: 2026-11-23 22:40:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'b00c1a9e3d21'
-down_revision = '53b17238bf70'
+down_revision = "6d3a1c0e5f21"
 branch_labels = None
 depends_on = None
 
