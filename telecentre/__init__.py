@@ -12,6 +12,7 @@ FEATURES = (
     "telecentre.audit",
     "telecentre.alerts",
     "telecentre.api",
+    "telecentre.stats",
 )
 
 TEMPLATE_FOLDER = "../templates"

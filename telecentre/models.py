@@ -5,4 +5,7 @@ from telecentre.auth.models import ApiToken, User  # noqa: F401
 from telecentre.booking.models import Booking  # noqa: F401
 from telecentre.seats.models import Seat  # noqa: F401
 from telecentre.sessions.models import UsageSession  # noqa: F401
+from telecentre.stats.models import (AvailabilityInterval, DailyUsage, DirtyDay,  # noqa: F401
+                                     HourlyUsage, MonthlySiteUsage, NetworkDaily,
+                                     RollupState, SessionLength, UniqueUsers, Visitor)
 from telecentre.sites.models import OpeningException, OpeningHours, Site, SitePolicy  # noqa: F401
