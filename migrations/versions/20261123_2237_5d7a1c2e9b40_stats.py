@@ -53,12 +53,10 @@ def upgrade():
     op.create_table(
         'stats_hourly', col,
         sa.Column('site_id', sa.Integer(), nullable=False),
-        sa.Column('seat_id', sa.Integer(), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('hour', sa.SmallInteger(), nullable=False),
-        *_measures(), _site_fk('stats_hourly'), _seat_fk('stats_hourly'), pk,
-        sa.UniqueConstraint('seat_id', 'day', 'hour', name='uq_stats_hourly_seat_id'))
-    op.create_index('ix_stats_hourly_site_day', 'stats_hourly', ['site_id', 'day'])
+        *_measures(), _site_fk('stats_hourly'), pk,
+        sa.UniqueConstraint('site_id', 'day', 'hour', name='uq_stats_hourly_site_id'))
 
     col, pk = _id('stats_daily')
     op.create_table(
@@ -167,5 +165,4 @@ def downgrade():
     op.drop_table('stats_monthly')
     op.drop_index('ix_stats_daily_site_day', table_name='stats_daily')
     op.drop_table('stats_daily')
-    op.drop_index('ix_stats_hourly_site_day', table_name='stats_hourly')
     op.drop_table('stats_hourly')

@@ -177,11 +177,21 @@ def by_day(site_ids, first: date, last: date, seat_id=None) -> list[dict]:
 
 
 def _hourly(site_ids, first, last, seat_id=None):
+    """Return (day, hour, sessions, used, open) rows: from the site rollup, or for one seat
+    computed from its raw sessions and the opening hours (one seat is a small read)."""
+    if seat_id:
+        from telecentre.common.time import utcnow
+        from telecentre.sites.models import Site
+        from telecentre.stats.rollup import MEASURES, seat_buckets
+        site = db.session.get(Site, site_ids[0])
+        _seats, buckets, _v, _l = seat_buckets(site, first, last, utcnow(), seat_id)
+        i_s, i_u, i_o = (MEASURES.index(m) for m in ("sessions", "used_seconds",
+                                                     "open_seconds"))
+        return [(day, hour, round(v[i_s]), round(v[i_u]), round(v[i_o]))
+                for (_seat, day, hour), v in buckets.items()]
     query = select(HourlyUsage.day, HourlyUsage.hour, func.sum(HourlyUsage.sessions),
                    func.sum(HourlyUsage.used_seconds), func.sum(HourlyUsage.open_seconds)).where(
         HourlyUsage.site_id.in_(site_ids), HourlyUsage.day >= first, HourlyUsage.day <= last)
-    if seat_id:
-        query = query.where(HourlyUsage.seat_id == seat_id)
     return db.session.execute(query.group_by(HourlyUsage.day, HourlyUsage.hour)).all()
 
 

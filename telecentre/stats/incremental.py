@@ -18,7 +18,7 @@ from telecentre.extensions import db
 from telecentre.sessions.models import UsageSession
 from telecentre.sites.models import Site
 from telecentre.stats.models import DirtyDay, RollupState
-from telecentre.stats.rollup import MAX_SESSION, rebuild_range
+from telecentre.stats.rollup import MAX_SESSION, rebuild_range, refresh_uniques
 from telecentre.stats.split import local_days, runs
 
 
@@ -108,15 +108,17 @@ def rebuild_all(first: date | None = None, last: date | None = None,
     last = last or local_today(now)
     first = max(first or retention_horizon(now), retention_horizon(now))
     count = 0
-    for site in db.session.scalars(select(Site)):
+    sites = list(db.session.scalars(select(Site)))
+    for site in sites:
         # Month by month keeps memory bounded on a large history.
         start = first
         while start <= last:
             end = min(last, (start.replace(day=28) + timedelta(days=4)).replace(day=1)
                       - timedelta(days=1))
-            rebuild_range(site, start, end, now)
+            rebuild_range(site, start, end, now, uniques=False)
             count += (end - start).days + 1
             start = end + timedelta(days=1)
+    refresh_uniques([s.id for s in sites], first, last)
     state = _state()
     state.last_session_id = db.session.scalar(
         select(UsageSession.id).order_by(UsageSession.id.desc()).limit(1)) or 0

@@ -36,19 +36,19 @@ class _Measures:
 
 
 class HourlyUsage(_Measures, db.Model):
-    """One seat in one local wall-clock hour of one local day.
+    """All seats of one site in one local wall-clock hour of one local day.
 
     On the October DST day hour 2 happens twice, so it may hold up to two
-    hours; on the March day hour 2 does not exist.
+    hours per seat; on the March day hour 2 does not exist. Per site, not per
+    seat: one row per open hour keeps the table small (a seat's own hours are
+    computed from its raw sessions when its page is shown).
     """
 
     __tablename__ = "stats_hourly"
-    __table_args__ = (UniqueConstraint("seat_id", "day", "hour"),
-                      Index("ix_stats_hourly_site_day", "site_id", "day"))
+    __table_args__ = (UniqueConstraint("site_id", "day", "hour"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    seat_id: Mapped[int] = mapped_column(ForeignKey("seats.id", ondelete="CASCADE"))
     day: Mapped[date]
     hour: Mapped[int] = mapped_column(SmallInteger)
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, distinct, func, insert, select
+from sqlalchemy import delete, distinct, func, select
 
 from telecentre.booking.models import Booking
 from telecentre.common.time import local_day_bounds, to_local, utcnow
@@ -50,32 +50,53 @@ def session_end(started_at: datetime, ended_at: datetime | None, now: datetime) 
     return min(end, started_at + MAX_SESSION)
 
 
-def rebuild_range(site: Site, first: date, last: date, now: datetime | None = None) -> int:
-    """Replace the hourly/daily rollups of ``site`` for ``first``..``last``; return rows written.
+def seat_buckets(site: Site, first: date, last: date, now: datetime, seat_id: int | None = None):
+    """Return the per-seat hourly buckets, visitors and lengths of ``first``..``last``.
 
-    Also refreshes the month rows and unique-user counts of the periods
-    touched. Flushes only.
+    Buckets map (seat, day, hour) to the ``MEASURES`` as floats; only seats
+    with ``seat_id`` when given (a seat's page computes its hours this way).
+    """
+    lo, hi = local_day_bounds(first)[0], local_day_bounds(last)[1]
+    query = select(Seat.id, Seat.kind, Seat.created_at).where(Seat.site_id == site.id)
+    if seat_id is not None:
+        query = query.where(Seat.id == seat_id)
+    seats = db.session.execute(query).all()
+    hourly: dict[tuple, list] = defaultdict(lambda: [0.0] * len(MEASURES))
+    visitors: set[tuple] = set()
+    lengths: dict[tuple, int] = defaultdict(int)
+    _add_opening(site, seats, day_range(first, last), hourly)
+    _add_sessions(site, lo, hi, now, hourly, visitors, lengths, seat_id)
+    return seats, hourly, visitors, lengths
+
+
+def rebuild_range(site: Site, first: date, last: date, now: datetime | None = None, *,
+                  uniques: bool = True) -> int:
+    """Replace the rollups of ``site`` for ``first``..``last``; return rows written.
+
+    Hourly rows are per site (one row per open hour, however many seats);
+    daily rows per seat. Also refreshes the month rows and (unless
+    ``uniques`` is False, for a caller that does it once at the end) the
+    unique-user counts of the periods touched. Flushes only.
     """
     now = now or utcnow()
     lo, hi = local_day_bounds(first)[0], local_day_bounds(last)[1]
     days = day_range(first, last)
-    seats = db.session.execute(select(Seat.id, Seat.kind, Seat.created_at)
-                               .where(Seat.site_id == site.id)).all()
-    hourly: dict[tuple, list] = defaultdict(lambda: [0.0] * len(MEASURES))
-    visitors: set[tuple] = set()
-    lengths: dict[tuple, int] = defaultdict(int)
-    _add_opening(site, seats, days, hourly)
-    _add_sessions(site, lo, hi, now, hourly, visitors, lengths)
+    seats, hourly, visitors, lengths = seat_buckets(site, first, last, now)
     daily = _daily_from_hourly(hourly)
+    site_hourly: dict[tuple, list] = defaultdict(lambda: [0.0] * len(MEASURES))
+    for (_seat, day, hour), values in hourly.items():
+        bucket = site_hourly[(day, hour)]
+        for i, v in enumerate(values):
+            bucket[i] += v
     _add_bookings(site, lo, hi, daily)
     _add_seat_availability(site, seats, days, daily)
     network = _network_availability(site, days)
 
     _delete_days(site, first, last)
     written = _insert(HourlyUsage, [
-        {"site_id": site.id, "seat_id": seat, "day": day, "hour": hour,
+        {"site_id": site.id, "day": day, "hour": hour,
          **{m: round(v[i]) for i, m in enumerate(MEASURES)}}
-        for (seat, day, hour), v in hourly.items()])
+        for (day, hour), v in site_hourly.items()])
     written += _insert(DailyUsage, [
         {"site_id": site.id, "seat_id": seat, "day": day, **values}
         for (seat, day), values in daily.items()])
@@ -86,7 +107,8 @@ def rebuild_range(site: Site, first: date, last: date, now: datetime | None = No
     _insert(NetworkDaily, [{"site_id": site.id, "day": day, "monitored_seconds": mon,
                             "up_seconds": up} for day, (mon, up) in network.items()])
     refresh_months(site, first, last)
-    refresh_uniques(site.id, first, last)
+    if uniques:
+        refresh_uniques([site.id], first, last)
     db.session.flush()
     return written
 
@@ -102,14 +124,15 @@ def _add_opening(site, seats, days, hourly) -> None:
                     hourly[(seat_id, d, h)][0] += secs
 
 
-def _add_sessions(site, lo, hi, now, hourly, visitors, lengths) -> None:
+def _add_sessions(site, lo, hi, now, hourly, visitors, lengths, seat_id=None) -> None:
     """Add the sessions touching [lo, hi): time split by hour; count, length and user at start."""
-    rows = db.session.execute(
-        select(UsageSession.seat_id, UsageSession.user_id, UsageSession.kind,
-               UsageSession.started_at, UsageSession.ended_at)
-        .where(UsageSession.site_id == site.id, UsageSession.started_at < hi,
-               UsageSession.started_at >= lo - MAX_SESSION)
-        .execution_options(yield_per=20000))
+    query = (select(UsageSession.seat_id, UsageSession.user_id, UsageSession.kind,
+                    UsageSession.started_at, UsageSession.ended_at)
+             .where(UsageSession.site_id == site.id, UsageSession.started_at < hi,
+                    UsageSession.started_at >= lo - MAX_SESSION))
+    if seat_id is not None:
+        query = query.where(UsageSession.seat_id == seat_id)
+    rows = db.session.execute(query.execution_options(yield_per=20000))
     used, sessions, length = _I["used_seconds"], _I["sessions"], _I["length_seconds"]
     for seat_id, user_id, kind, started, ended in rows:
         end = session_end(started, ended, now)
@@ -203,9 +226,9 @@ def _delete_days(site, first, last) -> None:
 
 
 def _insert(model, rows: list[dict], chunk: int = 5000) -> int:
-    """Insert ``rows`` in multi-row statements; return how many."""
+    """Insert ``rows`` in multi-row statements (Core, not the slower ORM bulk path)."""
     for i in range(0, len(rows), chunk):
-        db.session.execute(insert(model), rows[i:i + chunk])
+        db.session.execute(model.__table__.insert(), rows[i:i + chunk])
     return len(rows)
 
 
@@ -234,8 +257,8 @@ def refresh_months(site: Site, first: date, last: date) -> None:
         month = following
 
 
-def refresh_uniques(site_id: int, first: date, last: date) -> None:
-    """Recompute unique residents of the site and of the county for the periods touched."""
+def refresh_uniques(site_ids: list[int], first: date, last: date) -> None:
+    """Recompute unique residents of the sites and of the county for the periods touched."""
     starts = set()
     for period in ("month", "quarter", "year"):
         for day in (first, last):
@@ -246,7 +269,7 @@ def refresh_uniques(site_id: int, first: date, last: date) -> None:
             month = next_month(month)
     for period, start in sorted(starts):
         end = period_end(period, start)
-        for scope in (site_id, 0):
+        for scope in (*site_ids, 0):
             query = select(func.count(distinct(Visitor.visitor))).where(
                 Visitor.day >= start, Visitor.day < end)
             if scope:

@@ -8,6 +8,7 @@ twice (25 hours, both pieces labelled 2) — and a session across midnight is
 split between the two local days.
 """
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from telecentre.common.time import WARSAW
 
@@ -16,13 +17,22 @@ HOUR = timedelta(hours=1)
 
 def hour_slices(start: datetime, end: datetime):
     """Yield (local day, local hour, seconds) for the pieces of [start, end) in UTC hours."""
-    t = start
-    while t < end:
-        boundary = t.replace(minute=0, second=0, microsecond=0) + HOUR
-        piece_end = boundary if boundary < end else end
-        local = t.astimezone(WARSAW)
-        yield local.date(), local.hour, (piece_end - t).total_seconds()
+    # Epoch seconds and a cache of hour labels: this runs for every session in a rebuild.
+    t, stop = start.timestamp(), end.timestamp()
+    while t < stop:
+        hour = int(t // 3600)
+        boundary = (hour + 1) * 3600
+        piece_end = boundary if boundary < stop else stop
+        day, local_hour = _label(hour)
+        yield day, local_hour, piece_end - t
         t = piece_end
+
+
+@lru_cache(maxsize=100_000)
+def _label(epoch_hour: int) -> tuple[date, int]:
+    """Return the local day and hour of the UTC hour ``epoch_hour`` (hours since 1970)."""
+    local = datetime.fromtimestamp(epoch_hour * 3600, WARSAW)
+    return local.date(), local.hour
 
 
 def local_days(start: datetime, end: datetime) -> list[date]:

@@ -100,6 +100,10 @@ def test_seat_figures(history):
     assert seats["Infomat-1"]["sessions"] == 1 and seats["Infomat-1"]["availability"] is None
     assert seats["PC-01"]["hours_used"] == pytest.approx(210 / 60)
     assert seats["PC-01"]["availability"] == pytest.approx(155 / 156)
+    # The seat's hours come from its raw sessions: only the PC's, not the kiosk's.
+    hours = {h["hour"]: h for h in figures.by_hour([history["cycow"].id], *JUNE, pc.id)}
+    assert hours[9]["sessions"] == 2 and hours[9]["hours_used"] == pytest.approx(100 / 60)
+    assert hours[12]["sessions"] == 0 and hours[10]["hours_open"] == 20
 
 
 def test_days_hours_and_heatmap(history):

@@ -41,7 +41,7 @@ def always_open(app, site):
 
 def _hourly(seat, day):
     return {h.hour: (h.used_seconds, h.open_seconds, h.sessions) for h in db.session.scalars(
-        select(HourlyUsage).where(HourlyUsage.seat_id == seat.id, HourlyUsage.day == day))}
+        select(HourlyUsage).where(HourlyUsage.site_id == seat.site_id, HourlyUsage.day == day))}
 
 
 def test_march_dst_day_and_a_session_across_midnight(always_open, old_seat, create_user,
