@@ -149,8 +149,29 @@ def seed(app, total: int) -> None:
                         t = end + max(0, int(rng.uniform(0, 0.4) * cycle))
         log(f"  generated {count:,} sessions")
 
+    # Load first, index afterwards (as a bulk import would): much faster than
+    # maintaining four indexes row by row. The same indexes exist when timed.
+    cur.execute("SELECT indexdef, indexname FROM pg_indexes WHERE tablename = 'usage_sessions' "
+                "AND indexname NOT LIKE 'pk_%'")
+    indexes = cur.fetchall()
+    constraints = []
+    for _def, name in indexes:
+        cur.execute("SELECT conname FROM pg_constraint WHERE conname = %s", (name,))
+        if cur.fetchone():
+            constraints.append(name)
+            cur.execute(f"ALTER TABLE usage_sessions DROP CONSTRAINT {name}")
+        else:
+            cur.execute(f"DROP INDEX {name}")
+    raw.commit()
     _copy(raw, "usage_sessions",
           "site_id, seat_id, user_id, kind, started_at, ended_at, minutes_granted", lines())
+    for definition, name in indexes:
+        if name in constraints:
+            column = definition.rsplit("(", 1)[1].rstrip(")")
+            cur.execute(f"ALTER TABLE usage_sessions ADD CONSTRAINT {name} UNIQUE ({column})")
+        else:
+            cur.execute(definition)
+    raw.commit()
     cur.execute("ANALYZE")
     raw.commit()
     raw.close()

@@ -225,8 +225,25 @@ def _delete_days(site, first, last) -> None:
                                                model.day <= last))
 
 
+COPY_ABOVE = 2000  # rows; below this a multi-row INSERT is as quick
+
+
 def _insert(model, rows: list[dict], chunk: int = 5000) -> int:
-    """Insert ``rows`` in multi-row statements (Core, not the slower ORM bulk path)."""
+    """Insert ``rows``: COPY on PostgreSQL for many rows, else multi-row INSERTs (Core).
+
+    Both run in the session's transaction, so a failed rebuild leaves nothing behind.
+    """
+    if not rows:
+        return 0
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql" and len(rows) > COPY_ABOVE:
+        columns = list(rows[0])
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(
+                f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return len(rows)
     for i in range(0, len(rows), chunk):
         db.session.execute(model.__table__.insert(), rows[i:i + chunk])
     return len(rows)
