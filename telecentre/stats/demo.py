@@ -47,7 +47,7 @@ def seed() -> int:
         seats = db.session.scalars(select(Seat).where(Seat.site_id == site.id)).all()
         created = local_minute_to_utc(opened, 0)
         db.session.execute(update(Seat).where(Seat.site_id == site.id).values(created_at=created))
-        regulars = rng.sample(residents, 60)
+        regulars = rng.sample(residents, 20 + 8 * len(seats))
         devices = [device_id + i for i in range(2)]
         device_id += 10
         intervals += _device_intervals(rng, site, devices, created, utcnow())
@@ -60,8 +60,8 @@ def seed() -> int:
                     if seat.kind == "kiosk":
                         sessions += _kiosk_day(rng, site, seat, day, open_min, close_min, busy)
                     else:
-                        _pc_day(rng, site, seat, day, open_min, close_min, busy, regulars,
-                                sessions, bookings)
+                        _pc_day(rng, site, seat, day, open_min, close_min, busy,
+                                (regulars, residents), sessions, bookings)
             day += timedelta(days=1)
     _bulk(Booking, bookings)
     booking_ids = dict(db.session.execute(select(Booking.code, Booking.id).where(
@@ -87,8 +87,12 @@ def _residents() -> list[int]:
     return ids + ([demo] * 5 if demo else [])  # the demo resident is a regular
 
 
-def _pc_day(rng, site, seat, day, open_min, close_min, busy, regulars, sessions, bookings):
-    """Fill one PC's opening interval with sessions (and their bookings and no-shows)."""
+def _pc_day(rng, site, seat, day, open_min, close_min, busy, people, sessions, bookings):
+    """Fill one PC's opening interval with sessions (and their bookings and no-shows).
+
+    ``people`` is (the site's regulars, everyone): most sessions are by regulars.
+    """
+    regulars, everyone = people
     t = open_min + rng.randint(0, 40)
     while t < close_min - 10:
         if rng.random() > HOUR.get(t // 60, 0.2) * busy:
@@ -97,8 +101,8 @@ def _pc_day(rng, site, seat, day, open_min, close_min, busy, regulars, sessions,
         length = max(10, min(int(rng.lognormvariate(3.7, 0.45)), 120))
         end = min(t + length, close_min + (5 if rng.random() < 0.1 else 0))
         kind = rng.choices([k for k, _ in KINDS], [w for _, w in KINDS])[0]
-        user = None if kind == "guest" else rng.choice(regulars if rng.random() < 0.7
-                                                       else regulars + regulars[:5])
+        user = None if kind == "guest" else rng.choice(regulars if rng.random() < 0.8
+                                                       else everyone)
         start_at, end_at = local_minute_to_utc(day, t), local_minute_to_utc(day, end)
         row = {"site_id": site.id, "seat_id": seat.id, "user_id": user, "kind": kind,
                "started_at": start_at, "ended_at": end_at, "end_reason": "logout",

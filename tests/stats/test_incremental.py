@@ -75,3 +75,25 @@ def test_days_before_the_retention_horizon_are_not_rebuilt(make_app, old_seat, a
     db.session.commit()
     assert result["new_sessions"] == 1
     assert _day(pc.site_id)["sessions"] == 0
+
+
+def test_jobs_and_commands(app, runner, old_seat, add_session, tmp_path):
+    from telecentre.jobs import load_jobs, run_job
+    specs = load_jobs(app)
+    assert {"stats.rollup", "stats.nightly", "stats.retention"} <= set(specs)
+    pc = old_seat("cycow")
+    add_session(pc, None, "guest", local(2026, 6, 2, 9), local(2026, 6, 2, 10))
+    assert run_job(app, specs["stats.rollup"])["new_sessions"] == 1
+    result = runner.invoke(args=["stats", "rebuild", "--since", "2026-06-01"])
+    assert result.exit_code == 0 and "site-days rebuilt" in result.output
+    out = tmp_path / "indicators.xlsx"
+    result = runner.invoke(args=["stats", "indicators", "--year", "2026", "--format", "xlsx",
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+    sheet = load_workbook(out).worksheets[0]
+    june = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)
+            if row[0].value == "2026-06" and row[1].value == "Urząd Gminy Cyców"][0]
+    assert june[6] == 1 and june[8] == 1  # one session, one hour
+    result = runner.invoke(args=["stats", "retention"])
+    assert result.exit_code == 0 and "0 sessions pseudonymised" in result.output
