@@ -11,8 +11,9 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
+from telecentre.common.db import serialized
 from telecentre.common.time import local_today, utcnow
 from telecentre.extensions import db
 from telecentre.sessions.models import UsageSession
@@ -56,9 +57,30 @@ def _session_days(rows, now, dirty) -> None:
             dirty[site_id].add(day)
 
 
-def run_rollup(now: datetime | None = None) -> dict:
-    """Rebuild the rollups of every day that changed; return counts for the log. Flushes."""
+ROLLUP_LOCK = 0x5354415453  # "STATS": one rollup writer at a time on PostgreSQL
+
+
+def _one_writer() -> None:
+    """Make concurrent rollup runs (the 10-minute job, retention, nightly) take turns.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: take the write lock
+    up front (``BEGIN IMMEDIATE``), which needs a transaction with nothing
+    written yet — true at the start of a job.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROLLUP_LOCK})
+    else:
+        serialized(db.session)
+
+
+def run_rollup(now: datetime | None = None, recheck_days: int = 0) -> dict:
+    """Rebuild the rollups of every day that changed; return counts for the log. Flushes.
+
+    ``recheck_days`` also rebuilds that many past days of every site (the
+    nightly run), catching changes made in place that nobody marked.
+    """
     now = now or utcnow()
+    _one_writer()
     state = _state()
     dirty: dict[int, set[date]] = defaultdict(set)
     cols = (UsageSession.site_id, UsageSession.started_at, UsageSession.ended_at)
@@ -76,7 +98,8 @@ def run_rollup(now: datetime | None = None) -> dict:
     sites = {s.id: s for s in db.session.scalars(select(Site))}
     for site in sites.values():
         if site.active:
-            dirty[site.id].update({today, today - timedelta(days=1)})
+            dirty[site.id].update(today - timedelta(days=i)
+                                  for i in range(max(2, recheck_days + 1)))
     horizon = retention_horizon(now)
     rebuilt = 0
     for site_id, days in dirty.items():

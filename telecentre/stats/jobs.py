@@ -12,12 +12,8 @@ def rollup_job():
 @job("stats.nightly", "cron", hour=2, minute=30)
 def nightly_job():
     """Rebuild the last seven days, catching changes made in place (corrected ends, hours)."""
-    from datetime import timedelta
-
-    from telecentre.common.time import local_today
-    from telecentre.stats.incremental import rebuild_all
-    today = local_today()
-    return {"days_rebuilt": rebuild_all(today - timedelta(days=7), today)}
+    from telecentre.stats.incremental import run_rollup
+    return run_rollup(recheck_days=7)
 
 
 @job("stats.retention", "cron", hour=3, minute=15)

@@ -64,7 +64,7 @@ def seat_buckets(site: Site, first: date, last: date, now: datetime, seat_id: in
     hourly: dict[tuple, list] = defaultdict(lambda: [0.0] * len(MEASURES))
     visitors: set[tuple] = set()
     lengths: dict[tuple, int] = defaultdict(int)
-    _add_opening(site, seats, day_range(first, last), hourly)
+    _add_opening(site, seats, day_range(first, last), hourly, now)
     _add_sessions(site, lo, hi, now, hourly, visitors, lengths, seat_id)
     return seats, hourly, visitors, lengths
 
@@ -89,8 +89,8 @@ def rebuild_range(site: Site, first: date, last: date, now: datetime | None = No
         for i, v in enumerate(values):
             bucket[i] += v
     _add_bookings(site, lo, hi, daily)
-    _add_seat_availability(site, seats, days, daily)
-    network = _network_availability(site, days)
+    _add_seat_availability(site, seats, days, daily, now)
+    network = _network_availability(site, days, now)
 
     _delete_days(site, first, last)
     written = _insert(HourlyUsage, [
@@ -113,10 +113,15 @@ def rebuild_range(site: Site, first: date, last: date, now: datetime | None = No
     return written
 
 
-def _add_opening(site, seats, days, hourly) -> None:
+def _open_until(site, day, now):
+    """Return the UTC opening ranges of ``day`` up to ``now`` (today counts what has passed)."""
+    return [(s, min(e, now)) for s, e in open_ranges_on(site, day) if s < now]
+
+
+def _add_opening(site, seats, days, hourly, now) -> None:
     """Add each seat's open seconds per hour from the opening hours (holidays, exceptions)."""
     for day in days:
-        ranges = open_ranges_on(site, day)
+        ranges = _open_until(site, day, now)
         for seat_id, _kind, created_at in seats:
             for start, end in ranges:
                 start = max(start, created_at) if created_at else start
@@ -181,7 +186,7 @@ def _add_bookings(site, lo, hi, daily) -> None:
             row["no_shows"] += 1
 
 
-def _add_seat_availability(site, seats, days, daily) -> None:
+def _add_seat_availability(site, seats, days, daily, now) -> None:
     """Add monitored and up seconds during opening hours for seats fed by heartbeats."""
     since = availability.first_seen("seat", site.id)
     if not since:
@@ -189,7 +194,7 @@ def _add_seat_availability(site, seats, days, daily) -> None:
     lo, hi = local_day_bounds(days[0])[0], local_day_bounds(days[-1])[1]
     ups = availability.intervals_between("seat", site.id, lo, hi)
     for day in days:
-        ranges = open_ranges_on(site, day)
+        ranges = _open_until(site, day, now)
         for seat_id, _kind, _created in seats:
             monitored = availability.monitored_ranges(ranges, since.get(seat_id))
             if not monitored:
@@ -199,7 +204,7 @@ def _add_seat_availability(site, seats, days, daily) -> None:
             row["up_seconds"] += round(availability.overlap(monitored, ups.get(seat_id, [])))
 
 
-def _network_availability(site, days) -> dict[date, tuple[int, int]]:
+def _network_availability(site, days, now) -> dict[date, tuple[int, int]]:
     """Return (monitored, up) device-seconds during opening hours per day for the site."""
     since = availability.first_seen("device", site.id)
     if not since:
@@ -208,7 +213,7 @@ def _network_availability(site, days) -> dict[date, tuple[int, int]]:
     ups = availability.intervals_between("device", site.id, lo, hi)
     result = {}
     for day in days:
-        ranges = open_ranges_on(site, day)
+        ranges = _open_until(site, day, now)
         monitored_total = up_total = 0.0
         for device_id, first in since.items():
             monitored = availability.monitored_ranges(ranges, first)

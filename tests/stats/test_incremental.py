@@ -28,6 +28,7 @@ def test_run_rollup_follows_sessions_as_they_happen(app, old_seat, create_user, 
     assert result["new_sessions"] == 1
     s = _day(pc.site_id)
     assert s["sessions"] == 1 and s["hours_used"] == 0.5  # running: counted up to now
+    assert s["hours_open"] == 1.5  # today: open since 08:00, up to now
     state = db.session.scalar(select(RollupState))
     assert state.open_session_ids == str(running.id)
     running.ended_at = local(2026, 6, 2, 10)
@@ -35,7 +36,7 @@ def test_run_rollup_follows_sessions_as_they_happen(app, old_seat, create_user, 
     # Two days later the ended session is still found through the open set, not by "today".
     run_rollup(local(2026, 6, 4, 12))
     db.session.commit()
-    assert _day(pc.site_id)["hours_used"] == 1
+    assert _day(pc.site_id)["hours_used"] == 1 and _day(pc.site_id)["hours_open"] == 8
     assert db.session.scalar(select(RollupState)).open_session_ids == ""
 
 
