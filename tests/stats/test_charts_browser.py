@@ -6,7 +6,6 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
-from tests.stats.test_figures import history  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 PORT = 20000 + os.getpid() % 900  # inside this branch's port range, distinct per worker
@@ -23,7 +22,7 @@ def live_server(app):
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium is not installed")
-def test_charts_are_drawn_from_their_tables(history, live_server, create_user):  # noqa: F811
+def test_charts_are_drawn_from_their_tables(history, live_server, create_user):
     from playwright.sync_api import sync_playwright
     admin = create_user("admin")
     with sync_playwright() as p:

@@ -5,14 +5,13 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.stats.test_figures import history  # noqa: F401  (the shared hand-made history)
 
 
 def _rows(report, period, label):
     return {r["site"]: r for r in report[period] if r["label"] == label}
 
 
-def test_indicators_by_month_quarter_and_year(history):  # noqa: F811
+def test_indicators_by_month_quarter_and_year(history):
     from telecentre.stats.indicators import indicators
     report = indicators(2026)
     june = _rows(report, "month", "2026-06")
@@ -40,7 +39,7 @@ def admin_client(app, login, create_user):
     return client
 
 
-def test_csv_and_xlsx_exports(history, admin_client):  # noqa: F811
+def test_csv_and_xlsx_exports(history, admin_client):
     reply = admin_client.get("/stats/indicators.csv?year=2026")
     assert reply.status_code == 200 and reply.mimetype == "text/csv"
     text = reply.data.decode("utf-8-sig")
@@ -61,7 +60,7 @@ def test_csv_and_xlsx_exports(history, admin_client):  # noqa: F811
     assert total[1] == "Razem powiat" and total[6] == 8
 
 
-def test_printable_and_json_forms(history, admin_client):  # noqa: F811
+def test_printable_and_json_forms(history, admin_client):
     page = admin_client.get("/stats/indicators/print?year=2026")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "@media print" not in body and "stats.css" in body

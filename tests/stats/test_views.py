@@ -1,7 +1,6 @@
 """The statistics pages: charts with their tables, scopes, and bad input."""
 import pytest
 
-from tests.stats.test_figures import history  # noqa: F401
 
 
 @pytest.fixture
@@ -13,7 +12,7 @@ def client_for(app, login, create_user):
     return make
 
 
-def test_county_page_has_each_chart_beside_its_table(history, client_for):  # noqa: F811
+def test_county_page_has_each_chart_beside_its_table(history, client_for):
     page = client_for("admin").get("/stats/?year=2026&month=6")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -24,7 +23,7 @@ def test_county_page_has_each_chart_beside_its_table(history, client_for):  # no
     assert 'class="heatmap"' in body
 
 
-def test_attendant_sees_their_site_and_its_seats(history, client_for):  # noqa: F811
+def test_attendant_sees_their_site_and_its_seats(history, client_for):
     client = client_for("attendant", "cycow")
     page = client.get("/stats/sites/cycow?year=2026&month=6")
     body = page.get_data(as_text=True)
