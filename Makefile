@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 5000
 
-.PHONY: demo test system-deps venv compile-translations clean
+.PHONY: demo test lint system-deps venv compile-translations clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +19,16 @@ system-deps:
 
 compile-translations: venv
 	@for d in $$(find telecentre -type d -name translations); do \
-	  $(VENV)/bin/pybabel compile -q -d $$d; done
+	  $(VENV)/bin/pybabel compile -d $$d --statistics >/dev/null; done
 
 demo: venv compile-translations
 	PORT=$(PORT) $(PY) -m telecentre.demo
 
-test: venv system-deps compile-translations
+lint: venv
+	$(VENV)/bin/ruff check $(wildcard telecentre agent tests bench)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r $(wildcard telecentre agent) --severity-level high
+
+test: venv system-deps compile-translations lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -12,6 +12,9 @@ FEATURES = (
     "telecentre.audit",
     "telecentre.alerts",
     "telecentre.api",
+    "telecentre.ops",
+    "telecentre.remote",
+    "telecentre.monitoring",
     "telecentre.stats",
 )
 
@@ -42,7 +45,7 @@ def init_extensions(app: Flask) -> None:
     """Bind the extensions; register the models and database settings."""
     import telecentre.common.db  # noqa: F401  (engine event listeners)
     import telecentre.models  # noqa: F401  (every table, for Alembic)
-    from telecentre.common import i18n, templating
+    from telecentre.common import i18n, security, templating
     from telecentre.common.access import enforce
     from telecentre.extensions import babel, csrf, db, limiter, login_manager, migrate
     from pathlib import Path
@@ -56,7 +59,18 @@ def init_extensions(app: Flask) -> None:
     templating.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    app.before_request(_writer_transaction)
+    security.init_app(app)  # session age first: an expired session is anonymous below
     app.before_request(enforce)
+
+
+def _writer_transaction():
+    """State-changing requests take the database's write lock first (matters on SQLite only)."""
+    from flask import request
+    from telecentre.common.db import begin_write
+    from telecentre.extensions import db
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        begin_write(db.session)
 
 
 def init_features(app: Flask) -> None:

@@ -26,6 +26,8 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 8
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Rate limits; storage "memory://" per process, "redis://…" shared.
     RATELIMIT_STORAGE_URI = "memory://"
@@ -40,6 +42,8 @@ class Defaults:
     HEARTBEAT_SECONDS = 15
     AGENT_OFFLINE_SECONDS = 90
     ENROLLMENT_TOKEN_HOURS = 24
+    # Who may read /metrics.
+    METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
     # Mail for alerts.
     SMTP_HOST = None
     SMTP_PORT = 25

@@ -64,20 +64,49 @@ def load_jobs(app) -> dict[str, JobSpec]:
 
 def run_job(app, spec: JobSpec, shard: int = 0, shards: int = 1):
     """Run one job in an app context: commit when it returns, roll back when it raises."""
+    from telecentre.common.db import begin_write
+    from telecentre.common.time import utcnow
     from telecentre.extensions import db
     with app.app_context():
-        started = time.monotonic()
+        started, started_at = time.monotonic(), utcnow()
+        ok, result = True, None
         try:
+            begin_write(db.session)
             result = spec.func(shard=shard, shards=shards) if spec.sharded else spec.func()
             db.session.commit()
             log.info("job %s done in %.2fs: %s", spec.id, time.monotonic() - started, result)
-            return result
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
+            ok, result = False, f"{type(exc).__name__}: {exc}"
             log.exception("job %s failed", spec.id)
-            return None
+        try:
+            _record_run(spec.id, started_at, time.monotonic() - started, ok, result)
         finally:
             db.session.remove()
+        return result if ok else None
+
+
+RUNS_KEPT_DAYS = 7
+
+
+def _record_run(job_id, started_at, seconds, ok, result):
+    """Keep a row per run (a week of them) for /metrics and the operators."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from telecentre.extensions import db
+    from telecentre.ops.models import JobRun
+    try:
+        db.session.add(JobRun(job_id=job_id, started_at=started_at, duration_seconds=seconds,
+                              ok=ok, result=str(result or "")[:500]))
+        db.session.execute(delete(JobRun).where(
+            JobRun.job_id == job_id,
+            JobRun.started_at < started_at - timedelta(days=RUNS_KEPT_DAYS)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not record the run of %s", job_id)
 
 
 def lock_key(shard: int) -> int:

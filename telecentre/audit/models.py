@@ -10,7 +10,12 @@ from telecentre.extensions import db
 
 
 class AuditEntry(db.Model):
-    """One action that changed something, by a person, a job or the command line."""
+    """One action that changed something, by a person, a job or the command line.
+
+    Entries form a hash chain: ``hash`` covers the entry's content and the
+    previous entry's hash, so changing or removing an entry in the middle is
+    found by ``telecentre audit verify``.
+    """
 
     __tablename__ = "audit_entries"
 
@@ -26,3 +31,5 @@ class AuditEntry(db.Model):
                                                 index=True)
     ip: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="", unique=True)

@@ -45,6 +45,23 @@ def _mark_flushed(session, _context):
 def _clear_flushed(session, transaction):
     if transaction.parent is None:
         session.info.pop("flushed", None)
+        session.info.pop("immediate", None)
+
+
+def begin_write(session) -> None:
+    """Begin the session's transaction as a writer (SQLite: BEGIN IMMEDIATE).
+
+    On SQLite in WAL mode a transaction that reads and then writes fails at
+    once ("database is locked") when another process committed in between;
+    taking the write lock up front makes it wait its turn instead. Called at
+    the start of every state-changing request and of every job. Does nothing
+    on PostgreSQL or when the transaction has already begun.
+    """
+    session = session.registry() if hasattr(session, "registry") else session  # scoped_session
+    if session.get_bind().dialect.name != "sqlite" or session.in_transaction():
+        return
+    session.connection(execution_options={"sqlite_immediate": True})
+    session.info["immediate"] = True
 
 
 def serialized(session, *lock_rows):
@@ -59,6 +76,8 @@ def serialized(session, *lock_rows):
     """
     bind = session.get_bind()
     if bind.dialect.name == "sqlite":
+        if session.info.get("immediate"):
+            return  # the whole transaction already holds the write lock
         if session.info.get("flushed") or session.new or session.dirty or session.deleted:
             raise RuntimeError("serialized() must come before the transaction writes anything")
         session.rollback()

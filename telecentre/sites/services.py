@@ -100,7 +100,7 @@ def parse_hours(specs) -> list[tuple[int, int, int]]:
                                  "closing time.", spec=spec))
         rows.extend((d, start, end) for d in days)
     rows.sort()
-    for (d1, _o1, c1), (d2, o2, _c2) in zip(rows, rows[1:]):
+    for (d1, _o1, c1), (d2, o2, _c2) in zip(rows, rows[1:], strict=False):
         if d1 == d2 and o2 < c1:
             raise InvalidInput(_("Opening hours on %(day)s overlap.", day=WEEKDAYS[d1]))
     return rows

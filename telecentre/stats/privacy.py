@@ -113,9 +113,9 @@ def delete_account(actor: User, user: User, password: str | None = None) -> dict
         .values(status="cancelled", cancelled_at=now)).rowcount
     db.session.execute(update(UsageSession).where(UsageSession.user_id == user.id)
                        .values(local_id=None))
+    # The audit log is append-only and hash-chained, so its entries keep the old
+    # login: a security record kept on legitimate interest, not rewritten here.
     tombstone = f"deleted-{secrets.token_hex(6)}"
-    db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id)
-                       .values(actor_login=tombstone, ip=None))
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     user.login, user.display_name = tombstone, ""
     user.email = user.phone = user.card_number = user.pin_hash = user.password_hash = None

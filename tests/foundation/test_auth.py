@@ -147,3 +147,25 @@ def test_admin_adds_an_account_and_it_is_audited(client, auth, create_user, logi
     assert "musi należeć do placówki" in reply.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.login == "bez.site")) is None
     assert CSRF_RE.search(reply.get_data(as_text=True))
+
+
+def test_audit_chain_verifies_and_finds_tampering(app, runner, create_user):
+    from sqlalchemy import update
+
+    from telecentre.audit.services import record, verify_chain
+    actor = create_user("admin")
+    for i in range(5):
+        record(actor, f"test.action{i}", details={"n": i})
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "5 entries checked, 0 problem(s)" in result.output
+    ids = db.session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)).all()
+    db.session.execute(update(AuditEntry).where(AuditEntry.id == ids[2])
+                       .values(details={"n": 99}))
+    db.session.commit()
+    count, problems = verify_chain()
+    assert count == 5 and problems == [f"entry {ids[2]}: content changed after it was written"]
+    db.session.execute(AuditEntry.__table__.delete().where(AuditEntry.id == ids[2]))
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "removed or inserted" in result.output

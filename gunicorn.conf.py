@@ -1,0 +1,38 @@
+"""gunicorn settings for production: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden with GUNICORN_* environment variables read
+below, or on the command line.
+"""
+import multiprocessing
+import os
+import shutil
+import tempfile
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9)))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000          # recycle workers now and then (memory held by libraries)
+max_requests_jitter = 500
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Prometheus: every worker writes its samples to a shared folder, summed at scrape.
+_metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), "telecentre-metrics"))
+
+
+def on_starting(server):
+    """Start with an empty metrics folder (old workers' files would be counted again)."""
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):
+    """Let the metrics of a dead worker go (its gauges would otherwise stay)."""
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)

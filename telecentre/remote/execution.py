@@ -1,0 +1,194 @@
+"""Carrying out a queued run: a boundary (like a job) that commits per host event.
+
+``execute_run`` claims the run, resolves each seat's address, pinned key and
+credential, runs the action through :mod:`.runner` and writes every progress
+event to its RemoteRunHost row at once, so pollers in any worker see it. A
+changed host key is refused by the adapter; here it opens an alert and is
+audited. ``start_in_background`` runs it in a thread of the web process; the
+``remote.recover_runs`` job finishes runs whose thread was lost.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from telecentre.audit.services import record
+from telecentre.common.time import utcnow
+from telecentre.extensions import db
+
+from . import runner
+from .catalogue import get_action
+from .hostkeys import InvalidKey
+from .models import RemoteRun, RemoteRunHost
+from .services import client_key, credential_for, host_key_alert_key, pinned_key, target_for
+from .ssh import SshConnection
+
+log = logging.getLogger("telecentre.remote")
+
+
+def execute_run(run_id: int, *, connector=SshConnection.open, max_parallel: int | None = None,
+                connect_timeout: float | None = None, on_progress=None) -> RemoteRun | None:
+    """Run a queued run to the end; return it, or None if another worker claimed it.
+
+    Commits after claiming, after each host's progress and at the end.
+    *on_progress* (the CLI's printer) sees each :class:`runner.HostProgress`.
+    """
+    claimed = db.session.execute(
+        update(RemoteRun).where(RemoteRun.id == run_id, RemoteRun.status == "queued")
+        .values(status="running", started_at=utcnow()))
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return None
+    run = db.session.get(RemoteRun, run_id)
+    config = current_app.config
+    try:
+        jobs, rows = _plan(run)
+        db.session.commit()
+        for row in rows.values():
+            if row.status != "queued" and on_progress:
+                on_progress(runner.HostProgress(str(row.id), row.status, error=row.error))
+
+        def progress(event: runner.HostProgress) -> None:
+            _store(rows[event.key], event)
+            db.session.commit()
+            if on_progress:
+                on_progress(event)
+
+        runner.run_many(jobs, None, on_progress=progress, connector=connector,
+                        max_parallel=max_parallel or config["REMOTE_MAX_PARALLEL"],
+                        connect_timeout=connect_timeout or config["REMOTE_CONNECT_TIMEOUT"],
+                        tail_bytes=config["REMOTE_TAIL_BYTES"], clock=utcnow)
+    except Exception:
+        db.session.rollback()
+        for row in run.hosts:
+            if row.status in ("queued", "running"):
+                _refuse(row, "error", _("The run stopped before this computer answered."))
+        raise
+    finally:
+        run.status, run.finished_at = "finished", utcnow()
+        db.session.commit()
+    return run
+
+
+def _plan(run: RemoteRun):
+    """Build a runner job per host; refuse hosts lacking an address, key or login."""
+    action = get_action(run.action)
+    jobs, rows, keys = [], {}, {}
+    for row in run.hosts:
+        rows[str(row.id)] = row
+        seat = row.seat
+        if seat is None:
+            _refuse(row, "error", _("The computer was removed."))
+            continue
+        try:
+            job = _job(action, row, seat, keys)
+        except Exception as exc:  # noqa: BLE001 - e.g. a key file that no longer opens
+            log.exception("cannot prepare remote run host %s", row.id)
+            _refuse(row, "error", _("This computer could not be prepared: %(error)s",
+                                    error=str(exc)))
+            continue
+        if job is not None:
+            jobs.append(job)
+    return jobs, rows
+
+
+def _job(action, row: RemoteRunHost, seat, keys: dict):
+    """Return the runner job for one host, or None after refusing it on its row."""
+    target = target_for(seat)
+    row.address = target.address
+    pin = pinned_key(seat)
+    credential = credential_for(seat.site)
+    if not target.address:
+        _refuse(row, "no_address", _("The computer's address is not known."))
+        return None
+    if not pin:
+        _refuse(row, "no_host_key", _("No SSH host key is pinned for this computer: "
+                                      "approve its key first."))
+        return None
+    if credential is None:
+        _refuse(row, "error", _("There is no SSH key for this site."))
+        return None
+    if credential.id not in keys:
+        keys[credential.id] = client_key(credential)
+    command = action.command(target.os, row.run.params, sudo=credential.use_sudo)
+    host = runner.Host(str(row.id), target.address, target.port, credential.username,
+                       pin, target.os)
+    return runner.HostJob(host, command, action.timeout, keys[credential.id])
+
+
+def _refuse(row: RemoteRunHost, status: str, message: str) -> None:
+    row.status, row.error, row.finished_at = status, message, utcnow()
+
+
+def _store(row: RemoteRunHost, event: runner.HostProgress) -> None:
+    """Write one progress event to the host's row; alert on a changed host key."""
+    row.status = event.status
+    if event.status == runner.RUNNING:
+        row.started_at = event.started_at
+        return
+    row.exit_code, row.output_tail, row.error = event.exit_code, event.output_tail, event.error
+    row.finished_at = event.finished_at or utcnow()
+    if event.status == runner.HOST_KEY_MISMATCH and row.seat is not None:
+        _alert_host_key(row, event)
+
+
+def _alert_host_key(row: RemoteRunHost, event: runner.HostProgress) -> None:
+    from telecentre.alerts.services import open_alert
+    seat = row.seat
+    expected = _fingerprint(pinned_key(seat))
+    details = {"seat_id": seat.id, "address": row.address, "expected": expected,
+               "presented": event.presented_fingerprint, "run_id": row.run_id}
+    open_alert(host_key_alert_key(seat), source="remote", site=seat.site, severity="critical",
+               title=_("The SSH host key of %(seat)s has changed; connection refused.",
+                       seat=seat.name), details=details)
+    record(None, "remote.host_key.mismatch", target=seat, site=seat.site_id, details=details)
+
+
+def _fingerprint(key_line: str | None) -> str | None:
+    from .hostkeys import HostKeyPin
+    try:
+        return HostKeyPin.parse(key_line).fingerprint if key_line else None
+    except InvalidKey:
+        return None
+
+
+def start_in_background(app, run_id: int) -> threading.Thread:
+    """Execute the run in a daemon thread with its own app context and session."""
+    def work():
+        with app.app_context():
+            try:
+                execute_run(run_id)
+            except Exception:  # noqa: BLE001 - logged; recover_runs finishes the run
+                log.exception("remote run %s failed", run_id)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+    thread = threading.Thread(target=work, name=f"remote-run-{run_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def recover_runs(now=None, stale_after: timedelta = timedelta(hours=2)) -> int:
+    """Finish runs whose worker was lost: hosts still open become ``error``. Flushes.
+
+    A run still queued after 10 minutes, or running longer than the longest
+    action could take, had its thread die with its web worker.
+    """
+    now = now or utcnow()
+    runs = db.session.scalars(select(RemoteRun).where(
+        ((RemoteRun.status == "queued") & (RemoteRun.created_at < now - timedelta(minutes=10)))
+        | ((RemoteRun.status == "running") & (RemoteRun.started_at < now - stale_after))))
+    count = 0
+    for run in runs:
+        for row in run.hosts:
+            if row.status in ("queued", "running"):
+                _refuse(row, "error", _("The server stopped before this computer answered."))
+        run.status, run.finished_at = "finished", now
+        count += 1
+    db.session.flush()
+    return count
