@@ -17,6 +17,7 @@ FEATURES = (
     "telecentre.remote",
     "telecentre.monitoring",
     "telecentre.agent_api",
+    "telecentre.stats",
 )
 
 TEMPLATE_FOLDER = "../templates"

@@ -9,5 +9,8 @@ from telecentre.remote.models import (HostKey, PowerSchedule, RemoteRun,  # noqa
                                       RemoteRunHost, RemoteTarget, SshCredential)
 from telecentre.seats.models import Seat  # noqa: F401
 from telecentre.sessions.models import UsageSession  # noqa: F401
+from telecentre.stats.models import (AvailabilityInterval, DailyUsage, DirtyDay,  # noqa: F401
+                                     HourlyUsage, MonthlySiteUsage, NetworkDaily,
+                                     RollupState, SessionLength, UniqueUsers, Visitor)
 from telecentre.sites.models import OpeningException, OpeningHours, Site, SitePolicy  # noqa: F401
 from telecentre.monitoring.models import Device, DeviceState, HourlySample, Sample  # noqa: F401

@@ -93,6 +93,21 @@ EXPECTED = {
     "booking_api_more.feed_renew": ("resident", False),
     "booking_api_more.policy": ("public", False),
     "booking_api_more.policy_update": ("admin", True),
+    "stats.county": ("admin", False),
+    "stats.site": ("staff", True),
+    "stats.seat": ("staff", True),
+    "stats.sessions": ("staff", True),
+    "stats.indicators_page": ("admin", False),
+    "stats.indicators_print": ("admin", False),
+    "stats.indicators_csv": ("admin", False),
+    "stats.indicators_xlsx": ("admin", False),
+    "stats_api.indicators_api": ("admin", False),
+    "stats_api.site_figures": ("staff", True),
+    "stats_api.my_data": ("resident", False),
+    "stats_api.delete_me": ("resident", False),
+    "privacy.my_data": ("resident", False),
+    "privacy.my_data_json": ("resident", False),
+    "privacy.delete": ("resident", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
