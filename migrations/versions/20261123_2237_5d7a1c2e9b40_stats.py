@@ -5,7 +5,7 @@ test_migrations.py compares it with the models on both). Nothing here
 references raw usage rows, so the retention job can pseudonymise those freely.
 
 Revision ID: 5d7a1c2e9b40
-Revises: 6d3a1c0e5f21
+Revises: b00c1a9e3d21
 Create Date: 2026-11-23 22:37:23
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from telecentre.common.types import UTCDateTime
 
 revision = '5d7a1c2e9b40'
-down_revision = '6d3a1c0e5f21'
+down_revision = 'b00c1a9e3d21'
 branch_labels = None
 depends_on = None
 
