@@ -1,6 +1,5 @@
 """API: the walk-in queue, registration, calendar feed, policies and the desk."""
 from flask import Blueprint, current_app, jsonify, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
