@@ -55,17 +55,25 @@ class LiveServer:
                 env=env, stdout=out, stderr=subprocess.STDOUT,
                 cwd=str(Path(__file__).resolve().parents[2]))
         self.url = f"http://127.0.0.1:{port}"
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()  # never leave a server behind when starting fails
+            raise
+        return self.url
+
+    def _wait_ready(self, timeout: float) -> None:
+        """Poll ``/api/v1/sites`` until it answers 200 (a loaded machine may take a while)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
             try:
-                if requests.get(self.url + "/api/v1/sites", timeout=2).status_code == 200:
-                    return self.url
-            except requests.ConnectionError:
-                pass
+                if requests.get(self.url + "/api/v1/sites", timeout=10).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass  # not listening yet, or still starting its workers
             time.sleep(0.2)
-        self.stop()
         raise RuntimeError("server did not answer in time")
 
     def stop(self) -> None:
