@@ -14,6 +14,7 @@ FEATURES = (
     "telecentre.api",
     "telecentre.ops",
     "telecentre.remote",
+    "telecentre.console",
 )
 
 TEMPLATE_FOLDER = "../templates"

@@ -43,6 +43,25 @@ EXPECTED = {
     "ops.healthz": ("public", False),
     "ops.readyz": ("public", False),
     "ops.metrics": ("public", False),
+    # console: the attendant's live room (site-scoped) and the public kiosk page
+    "console.index": ("staff", False),
+    "console.room": ("staff", True),
+    "console.live": ("staff", True),
+    "console.seat": ("staff", True),
+    "console.session": ("staff", True),
+    "console.booking": ("staff", True),
+    "console.residents": ("staff", True),
+    "console.resident": ("staff", True),
+    "console_api.room": ("staff", True),
+    "console_api.seat": ("staff", True),
+    "console_api.session": ("staff", True),
+    "console_api.bookings": ("staff", True),
+    "console_api.booking": ("staff", True),
+    "console_api.residents": ("staff", True),
+    "console_api.resident": ("staff", True),
+    "kiosk.start": ("public", False),
+    "kiosk.board_fragment": ("public", False),
+    "kiosk.leave": ("public", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
@@ -51,7 +70,29 @@ URL_SAMPLES = {
     # Without factories (the security-headers test) any id will do: a 404 has headers too.
     "seat_id": lambda slug, f: f["seat"](site=slug).id if f else 1,
     "run_id": lambda slug, f: _remote_run(f["seat"](site=slug)).id if f else 1,
+    "session_id": lambda slug, f: _usage_session(f["seat"](site=slug)).id if f else 1,
+    "booking_id": lambda slug, f: _booking(slug, f).id if f else 1,
+    "resident_id": lambda slug, f: f["user"]("resident", site=slug).id if f else 1,
 }
+
+
+def _usage_session(seat):
+    from telecentre.common.time import utcnow
+    from telecentre.extensions import db
+    from telecentre.sessions.models import UsageSession
+    usage = UsageSession(site_id=seat.site_id, seat_id=seat.id, kind="walk_in",
+                         started_at=utcnow(), minutes_granted=30)
+    db.session.add(usage)
+    db.session.commit()
+    return usage
+
+
+def _booking(slug, f):
+    from datetime import timedelta
+
+    from telecentre.common.time import utcnow
+    return f["booking"](f["seat"](site=slug), f["user"]("resident", site=slug),
+                        utcnow() + timedelta(hours=2))
 
 
 def _remote_run(seat):
