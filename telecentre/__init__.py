@@ -14,6 +14,7 @@ FEATURES = (
     "telecentre.api",
     "telecentre.ops",
     "telecentre.remote",
+    "telecentre.monitoring",
     "telecentre.console",
 )
 

@@ -198,6 +198,45 @@ def create_booking(app):
     return make
 
 
+@pytest.fixture
+def create_device(app):
+    """Return a factory of monitored devices (no address check; credentials encrypted):
+    ``create_device(site="cycow", name=None, kind="switch", address="127.0.1.1", port=161,
+    community="public")``."""
+    from telecentre.common.crypto import encrypt
+    from telecentre.monitoring.models import Device
+    from telecentre.sites.services import get_site
+    counter = iter(range(1, 10_000))
+
+    def make(site="cycow", name=None, kind="switch", address="127.0.1.1", port=161,
+             community="public", **fields):
+        site_obj = get_site(site) if isinstance(site, str) else site
+        device = Device(site=site_obj, name=name or f"dev-{next(counter)}", kind=kind,
+                        address=address, port=port, snmp_version="2c",
+                        community_secret=encrypt(community), thresholds={}, **fields)
+        db.session.add(device)
+        db.session.commit()
+        return device
+
+    return make
+
+
+@pytest.fixture
+def create_alert(app):
+    """Return a factory of open alerts: ``create_alert(site="cycow", key=None)``."""
+    from telecentre.alerts.services import open_alert
+    from telecentre.sites.services import get_site
+    counter = iter(range(1, 10_000))
+
+    def make(site="cycow", key=None, severity="warning", title="Test alert", details=None):
+        alert, _new = open_alert(key or f"test:{next(counter)}", source="snmp", title=title,
+                                 site=get_site(site), severity=severity, details=details)
+        db.session.commit()
+        return alert
+
+    return make
+
+
 # ---------------------------------------------------------------- sign-in
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

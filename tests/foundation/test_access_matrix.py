@@ -28,6 +28,11 @@ EXPECTED = {
     "seats_api.site_seats": ("public", False),
     "audit.county": ("it", False),
     "audit.site_log": ("staff", True),
+    "monitoring.county": ("it", False),
+    "monitoring.site": ("it", False),
+    "monitoring.device": ("it", False),
+    "monitoring.alerts": ("it", False),
+    "monitoring.acknowledge_alert": ("it", False),
     "remote.index": ("it", False),
     "remote.run": ("it", False),
     "remote.adhoc": ("admin", False),
@@ -67,6 +72,8 @@ EXPECTED = {
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
 URL_SAMPLES = {
     "slug": lambda slug, f: slug,
+    "device_id": lambda slug, f: f["device"](slug).id if f else 1,
+    "alert_id": lambda slug, f: f["alert"](slug).id if f else 1,
     # Without factories (the security-headers test) any id will do: a 404 has headers too.
     "seat_id": lambda slug, f: f["seat"](site=slug).id if f else 1,
     "run_id": lambda slug, f: _remote_run(f["seat"](site=slug)).id if f else 1,
@@ -145,8 +152,9 @@ def _cases(app):
 
 
 @pytest.fixture
-def factories(create_seat, create_user, create_booking):
-    return {"seat": create_seat, "user": create_user, "booking": create_booking}
+def factories(create_seat, create_user, create_booking, create_device, create_alert):
+    return {"seat": create_seat, "user": create_user, "booking": create_booking,
+            "device": create_device, "alert": create_alert}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,0 +1,34 @@
+"""The add-a-device form on a site's device page."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from telecentre.monitoring.models import DEVICE_KINDS
+
+
+def kind_choices():
+    """The device kinds with translated labels."""
+    labels = {"router": _l("Router"), "switch": _l("Switch"), "access_point": _l("Access point"),
+              "ups": _l("UPS"), "printer": _l("Printer"), "pc": _l("PC"), "kiosk": _l("Kiosk")}
+    return [SelectChoice(k, labels[k]) for k in DEVICE_KINDS]
+
+
+class DeviceForm(FlaskForm):
+    """A device and its SNMP credentials (v2c community or v3 authPriv)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired()])
+    kind = SelectField(_l("Kind"), choices=kind_choices)
+    address = StringField(_l("IP address"), validators=[DataRequired()])
+    port = IntegerField(_l("Port"), default=161, validators=[Optional(), NumberRange(1, 65535)])
+    snmp_version = SelectField(_l("SNMP version"),
+                               choices=[SelectChoice("2c", "v2c"), SelectChoice("3", "v3")])
+    community = PasswordField(_l("Community (v2c)"))
+    v3_user = StringField(_l("User (v3)"))
+    v3_auth_protocol = SelectField(_l("Authentication (v3)"),
+                                   choices=[SelectChoice("SHA", "SHA"),
+                                            SelectChoice("SHA256", "SHA-256")])
+    v3_auth_key = PasswordField(_l("Authentication key (v3)"))
+    v3_priv_protocol = SelectField(_l("Privacy (v3)"), choices=[SelectChoice("AES", "AES"),
+                                                                SelectChoice("AES256", "AES-256")])
+    v3_priv_key = PasswordField(_l("Privacy key (v3)"))
