@@ -7,7 +7,7 @@ def init_app(app):
     from flask_babel import lazy_gettext as _l
 
     from telecentre.common.templating import register_nav
-    from telecentre.console import api, kiosk, views
-    for blueprint in (views.bp, kiosk.bp, api.bp):
+    from telecentre.console import api, guest_views, kiosk, views
+    for blueprint in (views.bp, guest_views.bp, kiosk.bp, api.bp):
         app.register_blueprint(blueprint)
     register_nav("console.index", _l("Console"), roles=("attendant", "it", "admin"), order=25)

@@ -64,3 +64,10 @@ def resident_site(slug: str, resident_id: int, **_ignored) -> Site | None:
     if site is None or user is None or not resident_known_at(site, user):
         return None
     return site
+
+
+def guest_pass_site(slug: str, pass_id: int, **_ignored) -> Site | None:
+    """Return the site of ``slug`` when guest pass ``pass_id`` was issued there."""
+    from telecentre.console.models import GuestPass
+    guest = db.session.get(GuestPass, pass_id)
+    return _matching(slug, guest.site_id if guest else None)

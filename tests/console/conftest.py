@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 
+from telecentre.common.db import begin_write
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
 
@@ -32,6 +33,9 @@ def start_usage(app):
     from telecentre.sessions.models import UsageSession
 
     def make(seat, user=None, kind="walk_in", minutes=30, ago=5, ended=False):
+        # A live server may have written since this session's snapshot: start afresh as a writer.
+        db.session.rollback()
+        begin_write(db.session)
         started = utcnow() - timedelta(minutes=ago)
         usage = UsageSession(site_id=seat.site_id, seat_id=seat.id, kind=kind,
                              user_id=user.id if user else None, started_at=started,

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import Auth
 from tests.console.conftest import OTHER, OWN
 
-OBJECT_ARGS = {"seat_id", "session_id", "booking_id", "resident_id"}
+OBJECT_ARGS = {"seat_id", "session_id", "booking_id", "resident_id", "pass_id"}
 
 
 def _objects(slug, create_seat, create_user, create_booking, start_usage):
@@ -22,8 +22,13 @@ def _objects(slug, create_seat, create_user, create_booking, start_usage):
     resident = create_user("resident", site=slug, login=f"res-{slug}")
     booking = create_booking(seat, resident, utcnow() + timedelta(hours=3), code=f"C{slug[:4]}")
     usage = start_usage(create_seat(slug, f"Y-{slug}"), resident)
+    from telecentre.console.guests import issue_passes
+    from telecentre.extensions import db
+    from telecentre.sites.services import get_site
+    guest = issue_passes(None, get_site(slug), 1, 30)[0]
+    db.session.commit()
     return {"seat_id": seat.id, "session_id": usage.id, "booking_id": booking.id,
-            "resident_id": resident.id}
+            "resident_id": resident.id, "pass_id": guest.id}
 
 
 def _routes(app):

@@ -64,6 +64,10 @@ EXPECTED = {
     "console_api.booking": ("staff", True),
     "console_api.residents": ("staff", True),
     "console_api.resident": ("staff", True),
+    "guests.index": ("staff", True),
+    "guests.issue": ("staff", True),
+    "guests.sheet": ("staff", True),
+    "guests.revoke": ("staff", True),
     "kiosk.start": ("public", False),
     "kiosk.board_fragment": ("public", False),
     "kiosk.leave": ("public", False),
@@ -80,7 +84,18 @@ URL_SAMPLES = {
     "session_id": lambda slug, f: _usage_session(f["seat"](site=slug)).id if f else 1,
     "booking_id": lambda slug, f: _booking(slug, f).id if f else 1,
     "resident_id": lambda slug, f: f["user"]("resident", site=slug).id if f else 1,
+    "pass_id": lambda slug, f: _guest_passes(slug)[0].id if f else 1,
+    "batch": lambda slug, f: _guest_passes(slug)[0].batch if f else "none",
 }
+
+
+def _guest_passes(slug):
+    from telecentre.console.guests import issue_passes
+    from telecentre.extensions import db
+    from telecentre.sites.services import get_site
+    passes = issue_passes(None, get_site(slug), 2, 30)
+    db.session.commit()
+    return passes
 
 
 def _usage_session(seat):
