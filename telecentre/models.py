@@ -10,4 +10,4 @@ from telecentre.seats.models import Seat  # noqa: F401
 from telecentre.sessions.models import UsageSession  # noqa: F401
 from telecentre.sites.models import OpeningException, OpeningHours, Site, SitePolicy  # noqa: F401
 from telecentre.monitoring.models import Device, DeviceState, HourlySample, Sample  # noqa: F401
-from telecentre.console.models import GuestPass  # noqa: F401
+from telecentre.console.models import GuestPass, ResidentNotice  # noqa: F401

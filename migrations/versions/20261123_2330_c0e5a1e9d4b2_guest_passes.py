@@ -1,4 +1,4 @@
-"""guest passes (console)
+"""guest passes and resident notices (console)
 
 Revision ID: c0e5a1e9d4b2
 Revises: 6d3a1c0e5f21
@@ -46,9 +46,35 @@ def upgrade():
     )
     with op.batch_alter_table('guest_passes', schema=None) as batch_op:
         batch_op.create_index('ix_guest_passes_site_batch', ['site_id', 'batch'], unique=False)
+    op.create_table(
+        'resident_notices',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('site_id', sa.Integer(), nullable=True),
+        sa.Column('booking_id', sa.Integer(), nullable=True),
+        sa.Column('text', sa.String(length=500), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('seen_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'],
+                                name=op.f('fk_resident_notices_booking_id_bookings'),
+                                ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['site_id'], ['sites.id'],
+                                name=op.f('fk_resident_notices_site_id_sites'),
+                                ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                                name=op.f('fk_resident_notices_user_id_users'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_resident_notices')),
+    )
+    with op.batch_alter_table('resident_notices', schema=None) as batch_op:
+        batch_op.create_index('ix_resident_notices_user_seen', ['user_id', 'seen_at'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('resident_notices', schema=None) as batch_op:
+        batch_op.drop_index('ix_resident_notices_user_seen')
+    op.drop_table('resident_notices')
     with op.batch_alter_table('guest_passes', schema=None) as batch_op:
         batch_op.drop_index('ix_guest_passes_site_batch')
     op.drop_table('guest_passes')

@@ -50,3 +50,21 @@ class GuestPass(db.Model):
         if self.revoked_at is not None:
             return "revoked"
         return "expired" if self.expires_at <= now else "valid"
+
+
+class ResidentNotice(db.Model):
+    """A message to a resident about their booking (moved or cancelled by the site).
+
+    Shown on every page the resident opens until they dismiss it.
+    """
+
+    __tablename__ = "resident_notices"
+    __table_args__ = (Index("ix_resident_notices_user_seen", "user_id", "seen_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -68,6 +68,7 @@ EXPECTED = {
     "guests.issue": ("staff", True),
     "guests.sheet": ("staff", True),
     "guests.revoke": ("staff", True),
+    "notices.seen": ("resident", False),
     "kiosk.start": ("public", False),
     "kiosk.board_fragment": ("public", False),
     "kiosk.leave": ("public", False),
@@ -85,8 +86,23 @@ URL_SAMPLES = {
     "booking_id": lambda slug, f: _booking(slug, f).id if f else 1,
     "resident_id": lambda slug, f: f["user"]("resident", site=slug).id if f else 1,
     "pass_id": lambda slug, f: _guest_passes(slug)[0].id if f else 1,
+    "notice_id": lambda slug, f: _notice(f["user"]).id if f else 1,
     "batch": lambda slug, f: _guest_passes(slug)[0].batch if f else "none",
 }
+
+
+def _notice(make_user):
+    # A notice of the matrix's own resident, so that the resident's call may pass.
+    from sqlalchemy import select
+
+    from telecentre.auth.models import User
+    from telecentre.console.notices import tell
+    from telecentre.extensions import db
+    user = db.session.scalar(select(User).where(User.login == "matrix-resident")) \
+        or make_user("resident")
+    notice = tell(user, "Your booking was moved.")
+    db.session.commit()
+    return notice
 
 
 def _guest_passes(slug):
