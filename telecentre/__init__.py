@@ -11,10 +11,13 @@ FEATURES = (
     "telecentre.seats",
     "telecentre.audit",
     "telecentre.alerts",
+    "telecentre.booking",
     "telecentre.api",
     "telecentre.ops",
     "telecentre.remote",
     "telecentre.monitoring",
+    "telecentre.agent_api",
+    "telecentre.stats",
     "telecentre.console",
 )
 

@@ -4,7 +4,7 @@ Hand-checked: constraint names follow the naming convention; sample ids are
 bigint on PostgreSQL and INTEGER (the rowid) on SQLite.
 
 Revision ID: 6d3a1c0e5f21
-Revises: 7b1ac7548448
+Revises: a7b3f13b1017
 Create Date: 2026-11-23 22:34:49.044420
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6d3a1c0e5f21'
-down_revision = '7b1ac7548448'
+down_revision = 'a7b3f13b1017'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """guest passes and resident notices (console)
 
 Revision ID: c0e5a1e9d4b2
-Revises: 6d3a1c0e5f21
+Revises: 5d7a1c2e9b40
 Create Date: 2026-11-23 23:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c0e5a1e9d4b2'
-down_revision = '6d3a1c0e5f21'
+down_revision = '5d7a1c2e9b40'
 branch_labels = None
 depends_on = None
 

@@ -63,3 +63,57 @@ class Booking(db.Model):
 
     seat: Mapped[Seat] = relationship()
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])
+
+
+QUEUE_STATUSES = ("waiting", "offered", "accepted", "left", "expired")
+ACTIVE_QUEUE_STATUSES = ("waiting", "offered")
+
+
+class QueueEntry(db.Model):
+    """A resident waiting at a site for a seat to free up (the walk-in queue).
+
+    When a seat frees, the first waiting entry is ``offered`` that seat until
+    ``offered_until``; accepting turns it into a booking, letting the offer run
+    out makes it ``expired`` and the seat goes to the next in line.
+    """
+
+    __tablename__ = "queue_entries"
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting', 'offered', 'accepted', 'left', 'expired')",
+                        name="status"),
+        # One place in the line per resident and site.
+        Index("uq_queue_entries_active", "site_id", "resident_id", unique=True,
+              postgresql_where=text("status IN ('waiting', 'offered')"),
+              sqlite_where=text("status IN ('waiting', 'offered')")),
+        Index("ix_queue_entries_site_status", "site_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    offered_seat_id: Mapped[int | None] = mapped_column(
+        ForeignKey("seats.id", ondelete="SET NULL"))
+    offered_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    resident: Mapped[User] = relationship(foreign_keys=[resident_id])
+    offered_seat: Mapped[Seat | None] = relationship()
+
+
+class CalendarFeed(db.Model):
+    """A resident's private calendar feed. The URL's token is an HMAC of ``nonce``.
+
+    Only the nonce is stored; a new nonce makes every earlier feed URL invalid.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         unique=True)
+    nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -48,6 +48,66 @@ EXPECTED = {
     "ops.healthz": ("public", False),
     "ops.readyz": ("public", False),
     "ops.metrics": ("public", False),
+    "agent_api.enroll": ("public", False),
+    "agent_api.heartbeat": ("agent", False),
+    "agent_api.unlock": ("agent", False),
+    "agent_api.deliver_events": ("agent", False),
+    # booking: residents' pages
+    "booking.sites": ("public", False),
+    "booking.day": ("public", False),
+    "booking.new": ("resident", False),
+    "booking.mine": ("resident", False),
+    "booking.detail": ("resident", False),
+    "booking.cancel": ("resident", False),
+    "booking.ics": ("resident", False),
+    "booking.renew_feed": ("resident", False),
+    "booking.calendar_feed": ("public", False),
+    "booking.rules_page": ("public", False),
+    "residents.register": ("public", False),
+    "residents.card_login": ("public", False),
+    "residents.site_queue": ("resident", False),
+    # booking: the attendant's desk and the policy admin
+    "desk.today": ("staff", True),
+    "desk.check_in": ("staff", True),
+    "desk.new_resident": ("staff", True),
+    "desk.queue_add": ("staff", True),
+    "desk.queue_remove": ("staff", True),
+    "desk.cancel": ("staff", True),
+    "booking_admin.index": ("admin", False),
+    "booking_admin.edit": ("admin", True),
+    # booking: API
+    "booking_api.availability": ("public", False),
+    "booking_api.create": ("resident", False),
+    "booking_api.mine": ("resident", False),
+    "booking_api.one": ("resident", False),
+    "booking_api.cancel": ("resident", False),
+    "booking_api_more.queue_status": ("resident", False),
+    "booking_api_more.queue_join": ("resident", False),
+    "booking_api_more.queue_leave": ("resident", False),
+    "booking_api_more.queue_accept": ("resident", False),
+    "booking_api_more.register": ("public", False),
+    "booking_api_more.register_at_desk": ("staff", True),
+    "booking_api_more.check_in": ("staff", True),
+    "booking_api_more.site_bookings": ("staff", True),
+    "booking_api_more.feed": ("resident", False),
+    "booking_api_more.feed_renew": ("resident", False),
+    "booking_api_more.policy": ("public", False),
+    "booking_api_more.policy_update": ("admin", True),
+    "stats.county": ("admin", False),
+    "stats.site": ("staff", True),
+    "stats.seat": ("staff", True),
+    "stats.sessions": ("staff", True),
+    "stats.indicators_page": ("admin", False),
+    "stats.indicators_print": ("admin", False),
+    "stats.indicators_csv": ("admin", False),
+    "stats.indicators_xlsx": ("admin", False),
+    "stats_api.indicators_api": ("admin", False),
+    "stats_api.site_figures": ("staff", True),
+    "stats_api.my_data": ("resident", False),
+    "stats_api.delete_me": ("resident", False),
+    "privacy.my_data": ("resident", False),
+    "privacy.my_data_json": ("resident", False),
+    "privacy.delete": ("resident", False),
     # console: the attendant's live room (site-scoped) and the public kiosk page
     "console.index": ("staff", False),
     "console.room": ("staff", True),
@@ -75,6 +135,41 @@ EXPECTED = {
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
+def _sample_resident(f):
+    """The matrix's own resident when it exists (so that it owns the sample), else a new one."""
+    from telecentre.auth.models import User
+    from telecentre.extensions import db
+    user = db.session.scalar(db.select(User).where(User.login == "matrix-resident"))
+    return user or f["user"]("resident")
+
+
+def _sample_booking(slug, f):
+    """A booking tomorrow at the site, on a seat of its own, held by the sample resident."""
+    from datetime import timedelta
+
+    from telecentre.common.time import utcnow
+    return f["booking"](f["seat"](site=slug), _sample_resident(f),
+                        utcnow() + timedelta(days=1)).id
+
+
+def _sample_queue_entry(slug, f):
+    from telecentre.booking.models import QueueEntry
+    from telecentre.extensions import db
+    from telecentre.sites.services import get_site
+    entry = QueueEntry(site_id=get_site(slug).id, resident_id=f["user"]("resident").id)
+    db.session.add(entry)
+    db.session.commit()
+    return entry.id
+
+
+def _sample_feed_token(slug, f):
+    from telecentre.booking.calendar import feed_token
+    from telecentre.extensions import db
+    token = feed_token(f["user"]("resident"))
+    db.session.commit()
+    return token
+
+
 URL_SAMPLES = {
     "slug": lambda slug, f: slug,
     "device_id": lambda slug, f: f["device"](slug).id if f else 1,
@@ -82,24 +177,21 @@ URL_SAMPLES = {
     # Without factories (the security-headers test) any id will do: a 404 has headers too.
     "seat_id": lambda slug, f: f["seat"](site=slug).id if f else 1,
     "run_id": lambda slug, f: _remote_run(f["seat"](site=slug)).id if f else 1,
+    "booking_id": lambda slug, f: _sample_booking(slug, f) if f else 1,
+    "entry_id": lambda slug, f: _sample_queue_entry(slug, f) if f else 1,
+    "token": lambda slug, f: _sample_feed_token(slug, f) if f else "no-such-token",
     "session_id": lambda slug, f: _usage_session(f["seat"](site=slug)).id if f else 1,
-    "booking_id": lambda slug, f: _booking(slug, f).id if f else 1,
     "resident_id": lambda slug, f: f["user"]("resident", site=slug).id if f else 1,
     "pass_id": lambda slug, f: _guest_passes(slug)[0].id if f else 1,
-    "notice_id": lambda slug, f: _notice(f["user"]).id if f else 1,
+    "notice_id": lambda slug, f: _notice(_sample_resident(f)).id if f else 1,
     "batch": lambda slug, f: _guest_passes(slug)[0].batch if f else "none",
 }
 
 
-def _notice(make_user):
-    # A notice of the matrix's own resident, so that the resident's call may pass.
-    from sqlalchemy import select
-
-    from telecentre.auth.models import User
+def _notice(user):
+    """A notice for the sample resident (the matrix's own, so that its call may pass)."""
     from telecentre.console.notices import tell
     from telecentre.extensions import db
-    user = db.session.scalar(select(User).where(User.login == "matrix-resident")) \
-        or make_user("resident")
     notice = tell(user, "Your booking was moved.")
     db.session.commit()
     return notice
@@ -125,14 +217,6 @@ def _usage_session(seat):
     return usage
 
 
-def _booking(slug, f):
-    from datetime import timedelta
-
-    from telecentre.common.time import utcnow
-    return f["booking"](f["seat"](site=slug), f["user"]("resident", site=slug),
-                        utcnow() + timedelta(hours=2))
-
-
 def _remote_run(seat):
     from telecentre.extensions import db
     from telecentre.remote.models import RemoteRun, RemoteRunHost
@@ -150,6 +234,7 @@ ALLOWED = {
     "staff": {"attendant", "it", "admin"},
     "it": {"it", "admin"},
     "admin": {"admin"},
+    "agent": set(),  # only an enrolled agent's bearer secret passes, never a person's session
 }
 
 

@@ -144,6 +144,7 @@ def test_shutdown_after_closing_never_cuts_a_session_that_has_time(app, room, br
 
 
 def test_without_agents_a_busy_pc_waits_for_its_session_to_end(app, room):
+    register_agent_bridge(None)  # no agent feature (the agent API registers its bridge)
     cycow, (pc1, pc2) = room
     set_schedule(None, cycow, shutdown_minutes_after=10, warn_minutes=5)
     session = _session(pc2, utc(14, 50), 60)

@@ -1,0 +1,34 @@
+"""OS actions behind one small interface, chosen at start.
+
+Every backend has: lock_screen(), unlock_screen(), logoff(), reboot(),
+shutdown(), notify(text), idle_seconds() -> float | None, os_user() -> str | None.
+"""
+
+import os
+import sys
+
+
+def select(name, report):
+    """Return the backend called `name` ("auto" picks by OS).
+
+    `report(action, **details)` sees each action the backend takes.
+    """
+    if name == "auto":
+        name = (
+            "windows"
+            if os.name == "nt"
+            else ("linux" if sys.platform.startswith("linux") else "simulated")
+        )
+    if name == "simulated":
+        from agent.osbackends.simulated import SimulatedBackend
+
+        return SimulatedBackend(report)
+    if name == "linux":
+        from agent.osbackends.linux import LinuxBackend
+
+        return LinuxBackend(report)
+    if name == "windows":
+        from agent.osbackends.windows import WindowsBackend
+
+        return WindowsBackend(report)
+    raise ValueError(f"unknown OS backend {name!r}")

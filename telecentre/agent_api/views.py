@@ -1,0 +1,94 @@
+"""The agent API blueprint under ``/api/v1/agent`` (see docs/agent-protocol.md)."""
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from telecentre.agent_api import events, schemas, services, unlock as unlocking
+from telecentre.api.openapi import api_doc
+from telecentre.api.schemas import parse_body
+from telecentre.common.access import access
+from telecentre.common.time import utcnow
+from telecentre.extensions import db
+
+bp = Blueprint("agent_api", __name__, url_prefix="/api/v1/agent")
+AGENT_ERRORS = (400, 401, 403, 422)
+
+
+@bp.post("/enroll")
+@access("public", csrf_check=False)
+@api_doc(
+    "Enrol a machine with a one-time token; returns its id and secret",
+    body=schemas.EnrollBody,
+    responses={201: schemas.EnrollReply},
+    tags=["agent"],
+    security=None,
+    errors=(400, 403, 422),
+)
+def enroll():
+    """Spend an enrolment token and bind the machine to a seat."""
+    body = parse_body(schemas.EnrollBody)
+    agent, secret = services.enroll(body, utcnow())
+    db.session.commit()
+    seat, site = agent.seat, agent.site
+    return jsonify(
+        {
+            "agent_id": agent.id,
+            "secret": secret,
+            "heartbeat_seconds": int(current_app.config["HEARTBEAT_SECONDS"]),
+            "seat": {"id": seat.id, "name": seat.name, "kind": seat.kind},
+            "site": {"slug": site.slug, "name": site.name},
+        }
+    ), 201
+
+
+@bp.post("/heartbeat")
+@access("agent", csrf_check=False)
+@api_doc(
+    "Report state and health; get policy, commands and upcoming bookings",
+    body=schemas.HeartbeatBody,
+    responses={200: schemas.HeartbeatReply},
+    tags=["agent"],
+    security="agent",
+    errors=AGENT_ERRORS,
+)
+def heartbeat():
+    """One heartbeat of the authenticated agent."""
+    body = parse_body(schemas.HeartbeatBody)
+    reply = services.heartbeat(g.agent, body, utcnow(), request.remote_addr)
+    db.session.commit()
+    return jsonify(reply)
+
+
+@bp.post("/unlock")
+@access("agent", csrf_check=False)
+@api_doc(
+    "Start a session with a booking code, a card and PIN, or a kiosk touch",
+    body=schemas.UnlockBody,
+    responses={200: schemas.UnlockReply},
+    tags=["agent"],
+    security="agent",
+    errors=AGENT_ERRORS + (409, 429),
+)
+def unlock():
+    """Decide whether a session may start on the agent's seat and for how long."""
+    body = parse_body(schemas.UnlockBody)
+    reply = unlocking.unlock(g.agent, body, utcnow())
+    db.session.commit()
+    return jsonify(reply)
+
+
+@bp.post("/events")
+@access("agent", csrf_check=False)
+@api_doc(
+    "Deliver outbox events (up to 200); each is stored once, all stored ids are acked",
+    body=schemas.EventsBody,
+    responses={200: schemas.EventsReply},
+    tags=["agent"],
+    security="agent",
+    errors=AGENT_ERRORS,
+)
+def deliver_events():
+    """Store and apply a batch of events from the agent's outbox."""
+    body = parse_body(schemas.EventsBody)
+    acked = events.ingest(g.agent, body.events, utcnow())
+    db.session.commit()
+    return jsonify({"acked": acked})

@@ -1,0 +1,122 @@
+"""API: availability, the caller's bookings, booking and cancelling."""
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from telecentre.api.openapi import api_doc
+from telecentre.api.schemas import parse_body
+from telecentre.booking import services
+from telecentre.booking.availability import day_availability
+from telecentre.booking.schemas import AvailabilityOut, BookingIn, BookingOut, booking_json
+from telecentre.common.access import access
+from telecentre.common.errors import DomainError, InvalidInput
+from telecentre.common.time import local_today, to_local
+from telecentre.extensions import db
+from telecentre.seats.models import Seat
+from telecentre.sites.services import get_site
+
+bp = Blueprint("booking_api", __name__, url_prefix="/api/v1")
+
+
+def query_day() -> date:
+    """Return the ``date`` query argument (today when absent); 422 when unreadable."""
+    text = request.args.get("date")
+    if not text:
+        return local_today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_("Write the date as YYYY-MM-DD."), details={"fields": ["date"]}) \
+            from None
+
+
+def query_flag(name: str) -> bool:
+    """Return a boolean query argument (1/true/yes/on)."""
+    return request.args.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+@bp.get("/sites/<slug>/availability")
+@access("public")
+@api_doc("Free seats of a site in each slot of a day", tags=["booking"], security=None,
+         responses={200: AvailabilityOut}, errors=(404, 422),
+         query={"date": {"type": "string", "format": "date"},
+                "accessible": {"type": "boolean"}, "seat_id": {"type": "integer"}})
+def availability(slug):
+    """Return the slot grid of the day with the seats free in each slot."""
+    site = get_site(slug)
+    seat_id = request.args.get("seat_id", type=int)
+    avail = day_availability(site, query_day(), accessible=query_flag("accessible"),
+                             seat_id=seat_id)
+    return jsonify({
+        "site": site.slug, "date": avail.day.isoformat(), "slot_minutes": avail.slot_minutes,
+        "max_booking_minutes": avail.max_booking_minutes, "closed_for": avail.holiday,
+        "seats": [{"id": s.id, "name": s.name, "accessible": s.accessible} for s in avail.seats],
+        "slots": [{"start": to_local(s.start).isoformat(), "end": to_local(s.end).isoformat(),
+                   "bookable": s.bookable, "free_seat_ids": s.free,
+                   "kept_for_walk_ins": s.kept_for_walk_ins} for s in avail.slots],
+    })
+
+
+@bp.post("/bookings")
+@access("resident")
+@api_doc("Book a seat (or any free seat of a site) for a time range", body=BookingIn,
+         responses={201: BookingOut}, tags=["booking"], errors=(400, 401, 403, 404, 409, 422))
+def create():
+    """Book; 409 when the seat or the resident is taken then, 422 naming a broken rule."""
+    body = parse_body(BookingIn)
+    seat = site = None
+    if body.seat_id is not None:
+        seat = db.session.get(Seat, body.seat_id)
+        if seat is None:
+            raise DomainError(_("There is no computer with this number."), code="not_found",
+                              status=404)
+        if body.site and body.site != seat.site.slug:
+            raise InvalidInput(_("That computer is not at the site given."))
+    else:
+        site = get_site(body.site)
+    try:
+        booking = services.create_booking(current_user, current_user, seat=seat, site=site,
+                                          start=body.start, end=body.end,
+                                          accessible=body.accessible, source="api")
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
+    return jsonify(booking_json(booking)), 201
+
+
+@bp.get("/bookings")
+@access("resident")
+@api_doc("The caller's bookings (upcoming, or past with ?past=1)", tags=["booking"],
+         responses={200: [BookingOut]}, errors=(401, 403), query={"past": {"type": "boolean"}})
+def mine():
+    """Return the caller's upcoming bookings, or the past ones."""
+    rows = services.bookings_of(current_user, upcoming=not query_flag("past"))
+    return jsonify([booking_json(b) for b in rows])
+
+
+@bp.get("/bookings/<int:booking_id>")
+@access("resident")
+@api_doc("One of the caller's bookings", tags=["booking"], responses={200: BookingOut},
+         errors=(401, 403, 404))
+def one(booking_id):
+    """Return the caller's booking (404 for anyone else's)."""
+    return jsonify(booking_json(services.booking_of(current_user, booking_id)))
+
+
+@bp.delete("/bookings/<int:booking_id>")
+@access("resident")
+@api_doc("Cancel one of the caller's bookings", tags=["booking"], responses={200: BookingOut},
+         errors=(401, 403, 404, 409))
+def cancel(booking_id):
+    """Cancel the caller's booking; 409 when it is in use or over."""
+    booking = services.booking_of(current_user, booking_id)
+    try:
+        services.cancel_booking(current_user, booking)
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
+    return jsonify(booking_json(booking))

@@ -1,0 +1,105 @@
+"""Availability: which seats of a site are free in each slot of a day."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from telecentre.booking import rules
+from telecentre.booking.models import HOLDING_STATUSES, Booking
+from telecentre.booking.services import candidate_seats
+from telecentre.booking.slots import day_slots, slot_start_at
+from telecentre.common.time import local_today, to_local, utcnow
+from telecentre.extensions import db
+from telecentre.seats.models import Seat
+from telecentre.sessions.models import UsageSession
+from telecentre.sites.services import public_holiday
+
+
+@dataclass
+class Slot:
+    """One slot of the grid and the seats that can be booked from it."""
+
+    start: datetime
+    end: datetime
+    free: list[int] = field(default_factory=list)
+    bookable: bool = True  # False for past slots and days beyond the booking window
+    kept_for_walk_ins: bool = False
+
+    @property
+    def local_start(self) -> datetime:
+        """Return the start in Europe/Warsaw."""
+        return to_local(self.start)
+
+
+@dataclass
+class DayAvailability:
+    """The grid of a site's day: the seats considered and every slot."""
+
+    day: date
+    slot_minutes: int
+    max_booking_minutes: int
+    seats: list[Seat]
+    slots: list[Slot]
+    holiday: str | None
+
+
+def day_availability(site, day: date, *, accessible: bool = False, seat_id: int | None = None,
+                     now: datetime | None = None) -> DayAvailability:
+    """Return the free seats of ``site`` in each slot of the local ``day``.
+
+    A slot is free for a seat when no holding booking overlaps it (and, for
+    the slot running now, nobody sits there). Past slots, days beyond the
+    booking window and slots where only the walk-in share is left offer no seat.
+    """
+    now = now or utcnow()
+    policy = rules.current_policy(site)
+    seats = [s for s in candidate_seats(site, accessible) if seat_id is None or s.id == seat_id]
+    grid = day_slots(site, day, policy.slot_minutes)
+    slots = [Slot(start, end) for start, end in grid]
+    if not slots:
+        return DayAvailability(day, policy.slot_minutes, policy.max_booking_minutes, seats, [],
+                               public_holiday(day))
+    first, last = slots[0].start, slots[-1].end
+    site_bookings = db.session.execute(select(Booking.seat_id, Booking.start, Booking.end).where(
+        Booking.site_id == site.id, Booking.status.in_(HOLDING_STATUSES),
+        Booking.start < last, Booking.end > first)).all()
+    busy_now = set(db.session.scalars(select(UsageSession.seat_id).where(
+        UsageSession.site_id == site.id, UsageSession.ended_at.is_(None))))
+    cap = rules.bookable_cap(site.id, policy)
+    running = slot_start_at(site, now, policy.slot_minutes)
+    too_far = day > local_today(now) + timedelta(days=policy.days_ahead)
+    for slot in slots:
+        slot.bookable = not too_far and slot.end > now and (
+            slot.start >= now or (running is not None and slot.start >= running))
+        if not slot.bookable:
+            continue
+        taken = {sid for sid, s, e in site_bookings if s < slot.end and e > slot.start}
+        if slot.start <= now:
+            taken |= busy_now
+        if cap is not None and sum(1 for _sid, s, e in site_bookings
+                                   if s < slot.end and e > slot.start) >= cap:
+            slot.kept_for_walk_ins = True
+            continue
+        slot.free = [s.id for s in seats if s.id not in taken]
+    return DayAvailability(day, policy.slot_minutes, policy.max_booking_minutes, seats, slots,
+                           None)
+
+
+def longest_from(avail: DayAvailability, start: datetime, seat_id: int | None) -> int:
+    """Return how many minutes can be booked from ``start`` (on ``seat_id`` or on any one seat)."""
+    index = next((i for i, s in enumerate(avail.slots) if s.start == start), None)
+    if index is None:
+        return 0
+    best = 0
+    seat_ids = [seat_id] if seat_id else [s.id for s in avail.seats]
+    for sid in seat_ids:
+        minutes, previous_end = 0, start
+        for slot in avail.slots[index:]:
+            if slot.start != previous_end or sid not in slot.free:
+                break
+            minutes += avail.slot_minutes
+            previous_end = slot.end
+            if minutes >= avail.max_booking_minutes:
+                break
+        best = max(best, minutes)
+    return best

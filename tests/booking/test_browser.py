@@ -1,0 +1,100 @@
+"""A resident on a phone, keyboard only, in real chromium: register, book, see the code.
+
+Every page on the way is checked with axe-core for WCAG 2.1 A and AA.
+"""
+import shutil
+
+import pytest
+
+from telecentre.extensions import db
+from telecentre.sites.services import get_site, set_hours
+from tests.booking.liveserver import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+        "resultTypes": ["violations"]}
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="needs chromium")]
+
+
+@pytest.fixture
+def server(app, database_url, create_seat):
+    set_hours(None, get_site("cycow"), ["mon-sun 00:00-24:00"])
+    db.session.commit()
+    create_seat("cycow", "PC-01", accessible=True)
+    live = LiveServer(database_url, workers=2)
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def page(server):
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740},
+                                      locale="pl-PL", is_mobile=True, has_touch=True)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def accessible(page):
+    Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def tab_to(page, selector, limit=60):
+    """Press Tab until ``selector`` has the focus (keyboard-only use)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"could not reach {selector} with Tab")
+
+
+def test_register_and_book_on_a_phone(server, page):
+    page.goto(server.url + "/register")
+    accessible(page)
+    tab_to(page, "#login")
+    page.keyboard.type("telefon.ala")
+    tab_to(page, "#display_name")
+    page.keyboard.type("Ala")
+    tab_to(page, "#password")
+    page.keyboard.type("dobre haslo 123")
+    tab_to(page, "#password2")
+    page.keyboard.type("dobre haslo 123")
+    tab_to(page, "#consent")
+    page.keyboard.press("Space")
+    tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/book")
+    accessible(page)
+    page.goto(server.url + "/sites/cycow/book")
+    accessible(page)
+    # Tomorrow 10:00 is free; pick it from the day list and the slot table.
+    tomorrow = page.eval_on_selector("#date option:nth-child(2)", "o => o.value")
+    page.select_option("#date", tomorrow)
+    tab_to(page, "form.filters button")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**date={tomorrow}**")
+    page.locator("tr", has_text="10:00").get_by_role("link").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/book/new**")
+    accessible(page)
+    tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/bookings/*")
+    accessible(page)
+    code = page.inner_text("strong.code")
+    assert len(code.replace("-", "")) == 6
+    page.goto(server.url + "/bookings")
+    accessible(page)
+    assert code in page.content()
+    page.goto(server.url + "/sites/cycow/queue")
+    accessible(page)
