@@ -142,3 +142,25 @@ def mark_used(guest: GuestPass, session, now: datetime) -> None:
     record(None, "guest_pass.use", target=guest, site=guest.site_id,
            details={"seat_id": session.seat_id, "session": session.id})
     db.session.flush()
+
+
+def grant_for(seat, guest: GuestPass, now: datetime):
+    """Return the Grant of a guest session on ``seat``: the pass's minutes, cut short by the
+    seat's next booking and by closing time; raise the protocol's refusal when it may not start.
+
+    The policy's session length does not apply: the attendant chose the minutes.
+    """
+    from telecentre.sessions import services as sessions
+    if sessions.holding_booking(seat, now) is not None:
+        raise sessions.refusal(409, "seat_busy", _("This computer is booked by someone else now."))
+    closing = sessions.minutes_to_closing(seat, now)
+    if closing is None:
+        raise sessions.refusal(422, "closed", _("The room is closed now."))
+    limits = [("guest_pass", float(guest.minutes)), ("closing", closing)]
+    upcoming = sessions.next_booking_start(seat, now)
+    if upcoming is not None:
+        limits.append(("next_booking", (upcoming - now).total_seconds() / 60))
+    limited_by, minutes = min(limits, key=lambda item: item[1])
+    if minutes < sessions.MIN_GRANT_MINUTES:
+        raise sessions.refusal(409, "seat_busy", _("This computer is booked by someone else now."))
+    return sessions.Grant(round(minutes, 2), limited_by)

@@ -5,14 +5,15 @@ fragment, and after the site's idle time any page opened from it returns to
 its start (``static/console/kiosk-idle.js``), signing out whoever signed in.
 """
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, redirect, render_template, session, url_for
 from flask_login import current_user, logout_user
 
 from telecentre.audit.services import record
 from telecentre.common.access import access
-from telecentre.common.time import utcnow
+from telecentre.booking.availability import day_availability
+from telecentre.common.time import local_today, utcnow
 from telecentre.console.room import RoomView, room_view
 from telecentre.extensions import db
 from telecentre.sites.services import get_site
@@ -47,11 +48,27 @@ def next_free_time(room: RoomView) -> datetime | None:
     return min(ends) if ends else None
 
 
+def next_bookable_slot(site, now: datetime) -> datetime | None:
+    """Return the start of the next slot (today or tomorrow) in which a PC can be booked."""
+    today = local_today(now)
+    for day in (today, today + timedelta(days=1)):
+        grid = day_availability(site, day, now=now)
+        for slot in grid.slots:
+            if slot.bookable and slot.free and slot.end > now:
+                return max(slot.start, now)
+    return None
+
+
 def board(site, now: datetime | None = None) -> Board:
-    """Return the public board of ``site``: PCs free now and, if none, when one frees up."""
-    room = room_view(site, now or utcnow())
+    """Return the public board of ``site``: PCs free now and, if none, when one frees up
+    and the next slot that can be booked (from the booking feature's availability)."""
+    now = now or utcnow()
+    room = room_view(site, now)
     free = [v for v in room.seats if v.seat.kind == "pc" and v.state == "free"]
-    return Board(room=room, free=free, next_free=None if free else next_free_time(room))
+    if free:
+        return Board(room=room, free=free, next_free=None)
+    return Board(room=room, free=free, next_free=next_free_time(room),
+                 next_slot=next_bookable_slot(site, now))
 
 
 def _context(slug):

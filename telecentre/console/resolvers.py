@@ -71,3 +71,10 @@ def guest_pass_site(slug: str, pass_id: int, **_ignored) -> Site | None:
     from telecentre.console.models import GuestPass
     guest = db.session.get(GuestPass, pass_id)
     return _matching(slug, guest.site_id if guest else None)
+
+
+def queue_entry_site(slug: str, entry_id: int, **_ignored) -> Site | None:
+    """Return the site of ``slug`` when queue entry ``entry_id`` is in its queue."""
+    from telecentre.booking.models import QueueEntry
+    entry = db.session.get(QueueEntry, entry_id)
+    return _matching(slug, entry.site_id if entry else None)

@@ -3,7 +3,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -72,12 +71,6 @@ def day_counts(site: Site, now: datetime | None = None) -> DayCounts:
         running=sum(1 for s in sessions if s.ended_at is None),
         minutes_used=int(max(used, 0) // 60),
     )
-
-
-def status_label(status: str) -> str:
-    """Return the translated name of a booking status."""
-    return {"booked": _("booked"), "checked_in": _("checked in"), "completed": _("completed"),
-            "cancelled": _("cancelled"), "released": _("no-show")}.get(status, status)
 
 
 def recent_actions(site: Site, limit: int = 10) -> list[AuditEntry]:

@@ -8,10 +8,13 @@ from flask_login import current_user
 
 from telecentre.auth.models import User
 from telecentre.booking.models import Booking
+from telecentre.booking import queue
+from telecentre.booking.services import status_label
 from telecentre.common.access import access
 from telecentre.common.errors import InvalidInput
 from telecentre.common.time import utcnow
 from telecentre.console import resolvers, room as rooms, today
+from telecentre.console.actions import pending_commands
 from telecentre.console.residents import search_residents
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
@@ -24,7 +27,7 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 @bp.context_processor
 def _helpers():
-    return {"status_label": today.status_label}
+    return {"status_label": status_label}
 
 
 def page_context(site) -> dict:
@@ -35,7 +38,7 @@ def page_context(site) -> dict:
 
 def live_context(site) -> dict:
     """Return the live part of the console: the room and the day's counts."""
-    return {"room": rooms.room_view(site),
+    return {"room": rooms.room_view(site, pending=pending_commands),
             "counts": today.day_counts(site)}
 
 
@@ -64,7 +67,8 @@ def room(slug):
     bookings = today.todays_bookings(site)
     return render_template("console/room.html", **page_context(site), **live_context(site),
                            bookings=bookings, no_shows=today.no_shows(bookings),
-                           actions=today.recent_actions(site))
+                           actions=today.recent_actions(site), entries=queue.waiting(site),
+                           now=utcnow())
 
 
 @bp.get("/<slug>/live")
@@ -81,7 +85,7 @@ def seat(slug, seat_id):
     """One seat: its state, session, today's bookings and the actions on it."""
     site = get_site(slug)
     seat_obj = db.session.get(Seat, seat_id)
-    view = rooms.seat_view(site, seat_obj)
+    view = rooms.seat_view(site, seat_obj, pending=pending_commands)
     bookings = [b for b in today.todays_bookings(site) if b.seat_id == seat_id]
     return render_template("console/seat.html", **page_context(site), view=view,
                            bookings=bookings)
@@ -113,13 +117,17 @@ def residents(slug):
     """Find a resident of the site by name or card number (``?q=``)."""
     site = get_site(slug)
     query, found, error = request.args.get("q", ""), [], None
+    for_seat = request.args.get("seat", type=int)
+    seat_obj = db.session.get(Seat, for_seat) if for_seat else None
+    if seat_obj is not None and seat_obj.site_id != site.id:
+        seat_obj = None  # a walk-in is only started on a seat of this site
     if query:
         try:
             found = search_residents(site, query)
         except InvalidInput as exc:
             error = exc.message
     return render_template("console/residents.html", **page_context(site), query=query,
-                           found=found, error=error), 422 if error else 200
+                           found=found, error=error, for_seat=seat_obj), 422 if error else 200
 
 
 @bp.get("/<slug>/residents/<int:resident_id>")

@@ -29,7 +29,7 @@ def open_site(app):
 
 @pytest.fixture
 def start_usage(app):
-    """Return ``start_usage(seat, user=None, kind="walk_in", minutes=30, ago=5)``: a running session."""
+    """Return ``start_usage(seat, user=None, kind="walk_in", minutes=30, ago=5)``: a session."""
     from telecentre.sessions.models import UsageSession
 
     def make(seat, user=None, kind="walk_in", minutes=30, ago=5, ended=False):

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import Auth
 from tests.console.conftest import OTHER, OWN
 
-OBJECT_ARGS = {"seat_id", "session_id", "booking_id", "resident_id", "pass_id"}
+OBJECT_ARGS = {"seat_id", "session_id", "booking_id", "resident_id", "pass_id", "entry_id"}
 
 
 def _objects(slug, create_seat, create_user, create_booking, start_usage):
@@ -26,9 +26,12 @@ def _objects(slug, create_seat, create_user, create_booking, start_usage):
     from telecentre.extensions import db
     from telecentre.sites.services import get_site
     guest = issue_passes(None, get_site(slug), 1, 30)[0]
+    from telecentre.booking.models import QueueEntry
+    entry = QueueEntry(site_id=get_site(slug).id, resident_id=resident.id)
+    db.session.add(entry)
     db.session.commit()
     return {"seat_id": seat.id, "session_id": usage.id, "booking_id": booking.id,
-            "resident_id": resident.id, "pass_id": guest.id}
+            "resident_id": resident.id, "pass_id": guest.id, "entry_id": entry.id}
 
 
 def _routes(app):

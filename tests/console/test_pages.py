@@ -82,7 +82,7 @@ def test_resident_search_by_name_and_card(client, login, attendant, room, create
     assert "Anna Kowalska" in by_name and "Zielińska" not in by_name
     by_card = client.get(f"/console/{OWN}/residents?q=1000 0000").get_data(as_text=True)
     assert "Anna Kowalska" in by_card and "Zielińska" not in by_card
-    short = client.get(f"/console/{OWN}/residents?q=a")
+    short = client.get(f"/console/{OWN}/residents?q=a", headers={"Accept-Language": "en"})
     assert short.status_code == 422 and "at least two" in short.get_data(as_text=True)
     api = client.get(f"/api/v1/console/sites/{OWN}/residents?q=%25")  # a LIKE wildcard is text
     assert api.status_code == 422 or api.get_json() == []
