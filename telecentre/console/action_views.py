@@ -65,7 +65,11 @@ def check_in(slug, booking_id):
 @access("staff", site=resolvers.seat_site)
 def walk_in(slug, seat_id):
     """Start a session on the seat for a resident found by name or card."""
-    resident = _resident(get_site(slug), request.form.get("resident_id", ""))
+    try:
+        resident = _resident(get_site(slug), request.form.get("resident_id", ""))
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _back(slug)
     return _run(slug, actions.start_walk_in, db.session.get(Seat, seat_id), resident,
                 message=lambda s: _("%(seat)s is unlocked for %(name)s (%(minutes)d min).",
                                     seat=s.seat.name, name=resident.display_name,
@@ -136,7 +140,11 @@ def in_service(slug, seat_id):
 def queue_add(slug):
     """Put a resident of the site in the walk-in queue."""
     site = get_site(slug)
-    resident = _resident(site, request.form.get("resident_id", ""))
+    try:
+        resident = _resident(site, request.form.get("resident_id", ""))
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _back(slug)
     return _run(slug, queue.join_queue, site, resident,
                 message=lambda _e: _("%(name)s is in the queue.", name=resident.display_name))
 

@@ -130,17 +130,23 @@ def test_out_of_service_needs_a_reason(client, login, attendant, create_seat):
     assert db.session.get(type(seat), seat.id).in_service
 
 
-def test_queue_add_call_next_and_remove(client, login, attendant, room, open_site):
+def test_queue_add_call_next_and_remove(client, login, attendant, open_site, create_seat,
+                                        create_user):
     open_site(OWN)
+    create_seat(OWN, "Q-01")
+    anna = create_user("resident", site=OWN, login="anna")
+    piotr = create_user("resident", site=OWN, login="piotr")
     login(client, attendant)
-    _post(client, f"/console/{OWN}/queue", resident_id=str(room["anna"].id))
-    _post(client, f"/console/{OWN}/queue", resident_id=str(room["piotr"].id))
+    _post(client, f"/console/{OWN}/queue", resident_id=str(anna.id))
+    _post(client, f"/console/{OWN}/queue", resident_id=str(piotr.id))
     entries = db.session.scalars(select(QueueEntry).order_by(QueueEntry.id)).all()
-    assert [e.resident_id for e in entries] == [room["anna"].id, room["piotr"].id]
-    _post(client, f"/console/{OWN}/queue/call-next")
+    assert [e.resident_id for e in entries] == [anna.id, piotr.id]
+    called = _post(client, f"/console/{OWN}/queue/call-next")
+    flashed = client.get(called.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
     db.session.rollback()
     first = db.session.get(QueueEntry, entries[0].id)
-    assert first.status == "accepted" and first.booking_id is not None
+    assert first.status == "accepted" and first.booking_id is not None, flashed[:3000]
+    assert "Q-01" in flashed.split("flashes")[1].split("</div>")[0]
     _post(client, f"/console/{OWN}/queue/{entries[1].id}/remove")
     db.session.rollback()
     assert db.session.get(QueueEntry, entries[1].id).status == "left"
@@ -169,3 +175,16 @@ def test_guest_code_unlocks_a_pc_once(client, enroll, attendant):
     again = client.post("/api/v1/agent/unlock", headers=headers,
                         json={**body, "local_id": "guest-0002"})
     assert again.status_code == 403 and again.get_json()["error"] == "wrong_code"
+
+
+def test_unknown_or_foreign_resident_is_refused_with_a_message(client, login, attendant, room,
+                                                                create_user):
+    stranger = create_user("resident", site="ludwin", login="stranger")
+    login(client, attendant)
+    seat = room["seats"]["PC-04"]
+    for resident_id in ("", "abc", str(stranger.id)):
+        for url in (f"/console/{OWN}/seats/{seat.id}/walk-in", f"/console/{OWN}/queue"):
+            reply = _post(client, url, resident_id=resident_id)
+            assert reply.status_code == 302
+    assert db.session.scalar(select(QueueEntry.id)) is None
+    assert _commands() == []
