@@ -5,7 +5,7 @@ fresh database (a temporary SQLite file, or ``--database-url`` for
 PostgreSQL, reset with ``--reset``), seeds it through the app, then runs two
 phases with the same number of client threads:
 
-1. a trivial endpoint (``GET /api/v1/sites``) for ``--seconds``;
+1. a trivial endpoint (``GET /healthz``, no database) for ``--seconds``;
 2. ``POST /api/v1/bookings`` where every seat and slot is asked for by about
    ``--contention`` clients, so most requests collide.
 
@@ -137,7 +137,7 @@ def main():
     base = server.start()
     try:
         def trivial(i, session):
-            return session.get(base + "/api/v1/sites", timeout=60).status_code
+            return session.get(base + "/healthz", timeout=60).status_code
 
         counter, counter_lock = [0], threading.Lock()
         first = local_minute_to_utc(local_today() + timedelta(days=1), 0)
@@ -170,7 +170,7 @@ def main():
     print(f"database: {dialect}; {args.workers} workers, {args.clients} clients, "
           f"{args.seconds:g} s per phase, {args.seats} seats, ~{args.contention} requests "
           f"per seat and slot")
-    print(f"trivial GET /api/v1/sites: {len(easy)} requests, {len(easy) / easy_time:.1f}/s, "
+    print(f"trivial GET /healthz: {len(easy)} requests, {len(easy) / easy_time:.1f}/s, "
           f"median {easy_median * 1000:.2f} ms")
     print(f"booking POST /api/v1/bookings: {len(hard)} requests, {len(hard) / hard_time:.1f}/s: "
           f"{created} created = {created / hard_time:.1f} bookings/s, {conflicts} conflicts "

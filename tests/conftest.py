@@ -46,6 +46,20 @@ class IsolatedClient(FlaskClient):
         return reply
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Argon2id with the smallest cost in this test process (servers the tests start keep
+    the real cost): the suite signs in thousands of times, and the cost is not under test."""
+    from argon2 import PasswordHasher
+
+    from telecentre.auth import passwords
+    saved = passwords._hasher, passwords._DUMMY
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    passwords._DUMMY = passwords._hasher.hash("not a real password")
+    yield
+    passwords._hasher, passwords._DUMMY = saved
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """Return the URL of a database migrated to head for this test session."""

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from telecentre.audit.services import record
-from telecentre.booking import queue, residents
+from telecentre.booking import queue, residents, services
 from telecentre.booking.codes import display_code
 from telecentre.booking.forms import CardLoginForm, RegisterForm
 from telecentre.common.access import access
@@ -88,6 +88,7 @@ def site_queue(slug):
             db.session.rollback()
             flash(exc.message, "error")
         return redirect(url_for("residents.site_queue", slug=slug))
+    services.start_writing()  # a GET that moves the queue along
     queue.offer_free_seats(site)
     db.session.commit()
     entry = queue.active_entry(site, current_user)

@@ -1,6 +1,5 @@
 """API: the walk-in queue, registration, calendar feed, policies and the desk."""
 from flask import Blueprint, current_app, jsonify, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -53,6 +52,7 @@ def queue_json(site, entry) -> dict:
          responses={200: QueueOut}, errors=(401, 403, 404))
 def queue_status(slug):
     """Return whether the caller waits or has a seat on offer, and how many wait."""
+    services.start_writing()  # a GET that moves the queue along
     site = get_site(slug)
     queue.offer_free_seats(site)  # an offer that ran out goes on at once
     db.session.commit()
@@ -158,6 +158,7 @@ def site_bookings(slug):
          errors=(401, 403))
 def feed():
     """Return the URL of the caller's calendar feed (created on first use)."""
+    services.start_writing()
     token = feed_token(current_user)
     db.session.commit()
     return jsonify(url=url_for("booking.calendar_feed", token=token, _external=True))

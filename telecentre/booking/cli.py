@@ -26,6 +26,8 @@ def preset_command(slug, name):
 def release_command():
     """Release the bookings nobody came for now (the scheduler does this every minute)."""
     from telecentre.booking.services import release_no_shows
+    from telecentre.common.db import begin_write
+    begin_write(db.session)
     count = release_no_shows()
     db.session.commit()
     click.echo(f"{count} booking(s) released")

@@ -36,6 +36,7 @@ def _run(func, *args, message: str | None = None, **kwargs):
 @access("staff", site=site_from_slug)
 def today(slug):
     """Today's bookings of the site, the walk-in queue, check-in and registration."""
+    services.start_writing()  # a GET that moves the queue along
     site = get_site(slug)
     queue.offer_free_seats(site)
     db.session.commit()

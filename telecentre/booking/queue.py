@@ -123,7 +123,7 @@ def offer_free_seats(site, now: datetime | None = None) -> int:
     if not queue:
         return 0
     made = 0
-    for seat, entry in zip(free_seats_now(site, now), queue):
+    for seat, entry in zip(free_seats_now(site, now), queue, strict=False):
         entry.status = "offered"
         entry.offered_seat_id = seat.id
         entry.offered_until = now + timedelta(minutes=offer_minutes())

@@ -107,6 +107,7 @@ def new(slug):
 @access("resident")
 def mine():
     """The resident's upcoming and past bookings, and the private calendar feed."""
+    services.start_writing()  # the feed's key is made on the first visit
     upcoming = services.bookings_of(current_user, upcoming=True)
     past = services.bookings_of(current_user, upcoming=False, limit=20)
     token = feed_token(current_user)

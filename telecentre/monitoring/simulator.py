@@ -55,7 +55,11 @@ class SnmpSimulator:
             args += [f"--v3-user={user}", f"--v3-auth-key={auth_key}", "--v3-auth-proto=SHA",
                      f"--v3-priv-key={priv_key}", "--v3-priv-proto=AES"]
         if os.geteuid() == 0:
-            os.chmod(self._cache_dir, 0o777)
+            # snmpsim drops to nobody: give it its own cache folder, not a world-writable one.
+            import pwd
+            nobody = pwd.getpwnam("nobody")
+            os.chown(self._cache_dir, nobody.pw_uid, nobody.pw_gid)
+            os.chmod(self._cache_dir, 0o700)
             args += ["--process-user=nobody", "--process-group=nogroup"]
         if self.log_path:
             args.append(f"--logging-method=file:{self.log_path}")

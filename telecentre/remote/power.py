@@ -183,9 +183,10 @@ def _maybe_shut_down(schedule: PowerSchedule, closing, now) -> list[int]:
         return _shutdown(site, [s for s in seats if s.id not in busy], warn, scope)
     if now < due + timedelta(minutes=warn):
         return []
-    ending = [s for s in seats if s.id in busy and bridge]
-    for seat in ending:
-        bridge.queue_command(seat, "end_session", {"reason": "closing"})
+    # Only a seat whose agent took the end_session command is shut down while busy;
+    # a busy seat without an agent waits until its session is over.
+    ending = [s for s in seats if s.id in busy and bridge is not None
+              and bridge.queue_command(s, "end_session", {"reason": "closing"}) is not None]
     idle = [s for s in seats if s.id not in busy]
     if len(ending) + len(idle) == len(seats):
         schedule.last_shutdown_for = closing

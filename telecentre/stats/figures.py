@@ -87,7 +87,7 @@ def summary(site_ids, first: date, last: date, seat_id=None, *, county=False) ->
     row = db.session.execute(_daily_filter(
         select(*(func.coalesce(func.sum(getattr(DailyUsage, c)), 0) for c in cols)),
         site_ids, first, last, seat_id)).one()
-    v = dict(zip(cols, (int(x) for x in row)))
+    v = dict(zip(cols, (int(x) for x in row), strict=True))
     if seat_id:
         lengths = _seat_lengths(seat_id, first, last)
     else:

@@ -128,7 +128,7 @@ def to_xlsx(report: dict, year: int) -> bytes:
                 for cell in sheet[sheet.max_row]:
                     cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
-        for column, width in zip("ABCDEFGHI", (12, 34, 8, 8, 14, 14, 10, 16, 12)):
+        for column, width in zip("ABCDEFGHI", (12, 34, 8, 8, 14, 14, 10, 16, 12), strict=True):
             sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)

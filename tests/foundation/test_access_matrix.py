@@ -284,20 +284,31 @@ def factories(create_seat, create_user, create_booking, create_device, create_al
             "device": create_device, "alert": create_alert}
 
 
+def _signed_in_cookie(app, user):
+    """Sign in once; return the session cookie and a CSRF token valid with it."""
+    client = app.test_client()
+    auth = Auth(client)
+    if user is not None:
+        assert auth.login(user).status_code == 302
+    token = auth.csrf_token("/")
+    name = app.config["SESSION_COOKIE_NAME"]
+    return client.get_cookie(name).value, token
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_matrix(app, role, create_user, factories):
     user = None if role == "anonymous" else create_user(
         role, site=OWN if role == "attendant" else None, login=f"matrix-{role}")
+    # One sign-in per role: every request gets a fresh client carrying a copy of that
+    # session cookie, so a request that signs out or changes the session affects only itself.
+    cookie, token = _signed_in_cookie(app, user)
+    name = app.config["SESSION_COOKIE_NAME"]
     failures = []
     for rule, method in _cases(app):
         level, scoped = EXPECTED[rule.endpoint]
         for slug in ((OWN, OTHER) if scoped or "slug" in rule.arguments else (OWN,)):
             client = app.test_client()
-            auth = Auth(client)
-            if user is not None:
-                first = auth.login(user)
-                assert first.status_code == 302, (rule.rule, method)
-            token = auth.csrf_token("/")
+            client.set_cookie(name, cookie)
             url = _url(rule, slug, factories)
             reply = client.open(url, method=method, data={"csrf_token": token},
                                 headers={"X-CSRFToken": token})

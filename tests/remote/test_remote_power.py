@@ -46,7 +46,9 @@ class RecordingBridge:
         return [s for s in self.online if s.site_id == site.id]
 
     def queue_command(self, seat, kind, args, actor=None):
+        """Record the command; like the real bridge, return it (None: the seat has no agent)."""
         self.commands.append((seat.name, kind, args))
+        return (seat.name, kind, args)
 
 
 @pytest.fixture
@@ -156,6 +158,20 @@ def test_without_agents_a_busy_pc_waits_for_its_session_to_end(app, room):
     [later] = power_tick(utc(15, 21))
     assert _run(later) == (1, ["PC-2"])
     assert db.session.scalar(select(PowerSchedule)).last_shutdown_for == utc(15)
+
+
+def test_a_busy_pc_whose_seat_has_no_agent_waits_too(app, room):
+    """The agent feature's bridge is registered, but this seat never enrolled an agent."""
+    cycow, (pc1, pc2) = room
+    set_schedule(None, cycow, shutdown_minutes_after=10, warn_minutes=5)
+    session = _session(pc2, utc(14, 50), 60)
+    [first] = power_tick(utc(15, 10))
+    assert _run(first) == (5, ["PC-1"])
+    assert power_tick(utc(15, 15)) == []  # no agent took end_session: PC-2 is left on
+    session.ended_at = utc(15, 20)
+    db.session.commit()
+    [later] = power_tick(utc(15, 21))
+    assert _run(later) == (1, ["PC-2"])
 
 
 def test_the_job_carries_the_runs_out(app, room, it_user, monkeypatch):

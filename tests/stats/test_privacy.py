@@ -1,4 +1,4 @@
-"""RODO: retention keeps the figures, residents export and delete, names only for the right roles."""
+"""RODO: retention keeps the figures; residents export and delete; names only for some roles."""
 import json
 from datetime import date, datetime, timedelta, timezone
 
