@@ -356,7 +356,13 @@ class Agent:
         if self.sessions.active:
             return "already in a session"
         minutes = float(args.get("minutes") or STAFF_UNLOCK_MINUTES)
-        self.sessions.start(minutes, "staff", session_id=args.get("session_id"), limited_by="staff")
+        # A session the server already recorded (walk-in from the attendant's console) keeps
+        # the server's local id, so that this agent's events about it match that record.
+        local_id = args.get("local_id") if isinstance(args.get("local_id"), str) else None
+        user = args.get("user") if isinstance(args.get("user"), str) else None
+        self.sessions.start(minutes, "staff", session_id=args.get("session_id"), limited_by="staff",
+                            local_id=local_id[:36] if local_id else None,
+                            user={"display_name": user} if user else None)
         return f"unlocked for {fmt_minutes(minutes)} min"
 
     def _cmd_message(self, args):

@@ -18,6 +18,7 @@ FEATURES = (
     "telecentre.monitoring",
     "telecentre.agent_api",
     "telecentre.stats",
+    "telecentre.console",
 )
 
 TEMPLATE_FOLDER = "../templates"

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from telecentre.agent_api.models import Agent
+from telecentre.console import guests
 from telecentre.extensions import db
 from telecentre.sessions import services as sessions
 from telecentre.sessions.models import UsageSession
@@ -36,7 +37,7 @@ def _greeting(user, minutes: float) -> str:
 
 
 def unlock(agent: Agent, body, now) -> dict:
-    """Start a session for a booking code, a card and PIN, or a kiosk touch; return the reply.
+    """Start a session for a booking or guest code, card and PIN, or a kiosk touch; return it.
 
     Raises a refusal with the protocol's code (wrong_code, wrong_pin,
     walk_in_not_allowed, seat_out_of_service, seat_busy, quota_exhausted,
@@ -58,10 +59,17 @@ def unlock(agent: Agent, body, now) -> dict:
         raise refusal(403, "seat_out_of_service", _("This computer is out of service."))
     policy = seat.site.policy
     booking = user = None
+    guest = None
     if body.method == "code":
-        booking = sessions.check_booking(seat, sessions.find_booking_by_code(seat, body.code), now)
-        user, kind = booking.resident, "booked"
-        granted = sessions.grant(seat, now, user=user, booking=booking)
+        # A booking code, or else one of the site's guest passes (telecentre.console.guests).
+        booking = sessions.find_booking_by_code(seat, body.code)
+        guest = guests.find_valid(seat.site_id, body.code, now) if booking is None else None
+        if guest is not None:
+            kind, granted = "guest", guests.grant_for(seat, guest, now)
+        else:
+            booking = sessions.check_booking(seat, booking, now)
+            user, kind = booking.resident, "booked"
+            granted = sessions.grant(seat, now, user=user, booking=booking)
     elif body.method == "card":
         user = sessions.resident_for_card(body.card, body.pin)
         booking = sessions.holding_booking(seat, now)
@@ -91,6 +99,8 @@ def unlock(agent: Agent, body, now) -> dict:
         user=user,
         booking=booking,
     )
+    if guest is not None:
+        guests.mark_used(guest, session, now)
     return {
         "session": _reply(session, granted.minutes, body.method, user),
         "message": _greeting(user, granted.minutes),

@@ -108,6 +108,41 @@ EXPECTED = {
     "privacy.my_data": ("resident", False),
     "privacy.my_data_json": ("resident", False),
     "privacy.delete": ("resident", False),
+    # console: the attendant's live room (site-scoped) and the public kiosk page
+    "console.index": ("staff", False),
+    "console.room": ("staff", True),
+    "console.live": ("staff", True),
+    "console.seat": ("staff", True),
+    "console.session": ("staff", True),
+    "console.booking": ("staff", True),
+    "console.residents": ("staff", True),
+    "console.resident": ("staff", True),
+    "console_api.room": ("staff", True),
+    "console_api.seat": ("staff", True),
+    "console_api.session": ("staff", True),
+    "console_api.bookings": ("staff", True),
+    "console_api.booking": ("staff", True),
+    "console_api.residents": ("staff", True),
+    "console_api.resident": ("staff", True),
+    "console_actions.check_in": ("staff", True),
+    "console_actions.walk_in": ("staff", True),
+    "console_actions.extend": ("staff", True),
+    "console_actions.end": ("staff", True),
+    "console_actions.message": ("staff", True),
+    "console_actions.lock": ("staff", True),
+    "console_actions.out_of_service": ("staff", True),
+    "console_actions.in_service": ("staff", True),
+    "console_actions.queue_add": ("staff", True),
+    "console_actions.queue_call_next": ("staff", True),
+    "console_actions.queue_remove": ("staff", True),
+    "guests.index": ("staff", True),
+    "guests.issue": ("staff", True),
+    "guests.sheet": ("staff", True),
+    "guests.revoke": ("staff", True),
+    "notices.seen": ("resident", False),
+    "kiosk.start": ("public", False),
+    "kiosk.board_fragment": ("public", False),
+    "kiosk.leave": ("public", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
@@ -156,7 +191,41 @@ URL_SAMPLES = {
     "booking_id": lambda slug, f: _sample_booking(slug, f) if f else 1,
     "entry_id": lambda slug, f: _sample_queue_entry(slug, f) if f else 1,
     "token": lambda slug, f: _sample_feed_token(slug, f) if f else "no-such-token",
+    "session_id": lambda slug, f: _usage_session(f["seat"](site=slug)).id if f else 1,
+    "resident_id": lambda slug, f: f["user"]("resident", site=slug).id if f else 1,
+    "pass_id": lambda slug, f: _guest_passes(slug)[0].id if f else 1,
+    "notice_id": lambda slug, f: _notice(_sample_resident(f)).id if f else 1,
+    "batch": lambda slug, f: _guest_passes(slug)[0].batch if f else "none",
 }
+
+
+def _notice(user):
+    """A notice for the sample resident (the matrix's own, so that its call may pass)."""
+    from telecentre.console.notices import tell
+    from telecentre.extensions import db
+    notice = tell(user, "Your booking was moved.")
+    db.session.commit()
+    return notice
+
+
+def _guest_passes(slug):
+    from telecentre.console.guests import issue_passes
+    from telecentre.extensions import db
+    from telecentre.sites.services import get_site
+    passes = issue_passes(None, get_site(slug), 2, 30)
+    db.session.commit()
+    return passes
+
+
+def _usage_session(seat):
+    from telecentre.common.time import utcnow
+    from telecentre.extensions import db
+    from telecentre.sessions.models import UsageSession
+    usage = UsageSession(site_id=seat.site_id, seat_id=seat.id, kind="walk_in",
+                         started_at=utcnow(), minutes_granted=30)
+    db.session.add(usage)
+    db.session.commit()
+    return usage
 
 
 def _remote_run(seat):

@@ -1,0 +1,133 @@
+"""The live room: every seat of a site with its state, who sits there and for how long.
+
+Read-only; the attendant's console, its polling fragment and the console API
+all build on ``room_view``. Seat states come from ``seat_states`` (so the
+agent feature's offline provider applies here too); sessions and bookings are
+read in one query each for the whole site, not per seat.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from telecentre.booking.models import OPEN_STATUSES, Booking
+from telecentre.common.time import utcnow
+from telecentre.extensions import db
+from telecentre.seats.models import Seat
+from telecentre.seats.services import list_seats, seat_states
+from telecentre.sessions.models import UsageSession
+from telecentre.sites.models import Site
+
+# A booking that starts within this many minutes makes a free seat "booked soon".
+SOON_MINUTES = 30
+
+
+@dataclass
+class SeatView:
+    """One seat as the attendant sees it now."""
+
+    seat: Seat
+    state: str
+    session: UsageSession | None = None
+    minutes_left: int | None = None
+    ends_at: datetime | None = None
+    current_booking: Booking | None = None
+    next_booking: Booking | None = None
+    soon: bool = False  # free now, but a booking starts within SOON_MINUTES
+    pending: list = field(default_factory=list)  # commands queued for the seat's agent
+
+    @property
+    def who(self) -> str:
+        """Return who sits at the seat, as people read it."""
+        session = self.session
+        if session is None:
+            return ""
+        if session.user is not None:
+            return session.user.display_name or session.user.login
+        return {"guest": _("Guest"), "kiosk": _("Kiosk visitor")}.get(session.kind,
+                                                                      _("Visitor"))
+
+    @property
+    def display_state(self) -> str:
+        """Return the state shown on the map: the seat state, or ``booked_soon``."""
+        return "booked_soon" if self.soon and self.state == "free" else self.state
+
+
+@dataclass
+class RoomView:
+    """The whole room of a site at ``now``."""
+
+    site: Site
+    now: datetime
+    seats: list[SeatView]
+
+    def count(self, state: str) -> int:
+        """Return how many seats show ``state`` on the map."""
+        return sum(1 for s in self.seats if s.display_state == state)
+
+
+def minutes_left(session: UsageSession, now: datetime) -> int:
+    """Return the whole minutes a running session has left (never below 0)."""
+    ends = session.started_at + timedelta(minutes=session.minutes_granted)
+    return max(0, int((ends - now).total_seconds() // 60))
+
+
+def running_sessions(site: Site) -> dict[int, UsageSession]:
+    """Return the running sessions of ``site`` by seat id, with their users loaded."""
+    rows = db.session.scalars(select(UsageSession).options(selectinload(UsageSession.user))
+                              .where(UsageSession.site_id == site.id,
+                                     UsageSession.ended_at.is_(None)))
+    return {s.seat_id: s for s in rows}
+
+
+def open_bookings_ahead(site: Site, now: datetime, hours: int = 24) -> list[Booking]:
+    """Return the site's open bookings that have not ended and start within ``hours``."""
+    return list(db.session.scalars(
+        select(Booking).options(selectinload(Booking.resident))
+        .where(Booking.site_id == site.id, Booking.status.in_(OPEN_STATUSES),
+               Booking.end > now, Booking.start < now + timedelta(hours=hours))
+        .order_by(Booking.start)))
+
+
+def room_view(site: Site, now: datetime | None = None, pending=None) -> RoomView:
+    """Return every seat of ``site`` with its live state, session and bookings.
+
+    ``pending`` is an optional callable(seats) -> {seat_id: [commands]}
+    supplied by the agent feature's command queue.
+    """
+    now = now or utcnow()
+    seats = list_seats(site)
+    states = seat_states(seats, now)
+    sessions = running_sessions(site)
+    bookings = open_bookings_ahead(site, now)
+    queued = pending(seats) if pending else {}
+    views = []
+    for seat in seats:
+        view = SeatView(seat=seat, state=states[seat.id], pending=queued.get(seat.id, []))
+        session = sessions.get(seat.id)
+        if session is not None:
+            view.session = session
+            view.minutes_left = minutes_left(session, now)
+            view.ends_at = session.started_at + timedelta(minutes=session.minutes_granted)
+        mine = [b for b in bookings if b.seat_id == seat.id]
+        view.current_booking = next((b for b in mine if b.start <= now < b.end), None)
+        view.next_booking = next((b for b in mine if b.start > now), None)
+        view.soon = (view.next_booking is not None
+                     and view.next_booking.start <= now + timedelta(minutes=SOON_MINUTES))
+        views.append(view)
+    return RoomView(site=site, now=now, seats=views)
+
+
+def seat_view(site: Site, seat: Seat, now: datetime | None = None, pending=None) -> SeatView:
+    """Return the live view of one seat of ``site``."""
+    room = room_view(site, now, pending)
+    return next(v for v in room.seats if v.seat.id == seat.id)
+
+
+def state_labels() -> dict[str, str]:
+    """Return the translated names of the states shown on the map."""
+    return {"free": _("free"), "booked_soon": _("booked soon"), "booked": _("booked now"),
+            "in_use": _("in use"), "offline": _("offline"),
+            "out_of_service": _("out of service")}

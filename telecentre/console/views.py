@@ -1,0 +1,146 @@
+"""The attendant's console: the live room map, seats, sessions, bookings and residents.
+
+Pages only read here; the actions are in ``actions``. Every page is scoped to
+one site: attendants reach their own, IT and admins switch between sites.
+"""
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from telecentre.auth.models import User
+from telecentre.booking.models import Booking
+from telecentre.booking import queue
+from telecentre.booking.services import status_label
+from telecentre.common.access import access
+from telecentre.common.errors import InvalidInput
+from telecentre.common.time import utcnow
+from telecentre.console import resolvers, room as rooms, today
+from telecentre.console.actions import pending_commands
+from telecentre.console.residents import search_residents
+from telecentre.extensions import db
+from telecentre.seats.models import Seat
+from telecentre.sessions.models import UsageSession
+from telecentre.sites.resolvers import site_from_slug
+from telecentre.sites.services import get_site, list_sites
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+
+@bp.context_processor
+def _helpers():
+    return {"status_label": status_label}
+
+
+def page_context(site) -> dict:
+    """Return what every console page needs: the site, the switcher, the state names."""
+    return {"site": site, "sites": list_sites() if current_user.all_sites else [],
+            "labels": rooms.state_labels()}
+
+
+def live_context(site) -> dict:
+    """Return the live part of the console: the room and the day's counts."""
+    return {"room": rooms.room_view(site, pending=pending_commands),
+            "counts": today.day_counts(site)}
+
+
+@bp.get("/")
+@access("staff")
+def index():
+    """Send attendants to their site; let IT and admins pick one (``?site=slug``)."""
+    wanted = request.args.get("site", "").strip()
+    if not current_user.all_sites:
+        if wanted and wanted != current_user.site.slug:
+            abort(403)  # attendants never switch sites
+        return redirect(url_for("console.room", slug=current_user.site.slug))
+    if wanted:
+        site = site_from_slug(wanted)
+        if site is None:
+            abort(404)
+        return redirect(url_for("console.room", slug=site.slug))
+    return render_template("console/sites.html", sites=list_sites())
+
+
+@bp.get("/<slug>")
+@access("staff", site=site_from_slug)
+def room(slug):
+    """The live room map of the site, today's bookings, the counts and recent actions."""
+    site = get_site(slug)
+    bookings = today.todays_bookings(site)
+    return render_template("console/room.html", **page_context(site), **live_context(site),
+                           bookings=bookings, no_shows=today.no_shows(bookings),
+                           actions=today.recent_actions(site), entries=queue.waiting(site),
+                           now=utcnow())
+
+
+@bp.get("/<slug>/live")
+@access("staff", site=site_from_slug)
+def live(slug):
+    """The room map and counts alone, for the page's polling script."""
+    site = get_site(slug)
+    return render_template("console/_live.html", **page_context(site), **live_context(site))
+
+
+@bp.get("/<slug>/seats/<int:seat_id>")
+@access("staff", site=resolvers.seat_site)
+def seat(slug, seat_id):
+    """One seat: its state, session, today's bookings and the actions on it."""
+    site = get_site(slug)
+    seat_obj = db.session.get(Seat, seat_id)
+    view = rooms.seat_view(site, seat_obj, pending=pending_commands)
+    bookings = [b for b in today.todays_bookings(site) if b.seat_id == seat_id]
+    return render_template("console/seat.html", **page_context(site), view=view,
+                           bookings=bookings)
+
+
+@bp.get("/<slug>/sessions/<int:session_id>")
+@access("staff", site=resolvers.session_site)
+def session(slug, session_id):
+    """One usage session of the site, running or ended."""
+    site = get_site(slug)
+    usage = db.session.get(UsageSession, session_id)
+    return render_template("console/session.html", **page_context(site), usage=usage,
+                           minutes_left=rooms.minutes_left(usage, utcnow())
+                           if usage.ended_at is None else None)
+
+
+@bp.get("/<slug>/bookings/<int:booking_id>")
+@access("staff", site=resolvers.booking_site)
+def booking(slug, booking_id):
+    """One booking of the site."""
+    site = get_site(slug)
+    return render_template("console/booking.html", **page_context(site),
+                           booking=db.session.get(Booking, booking_id))
+
+
+@bp.get("/<slug>/residents")
+@access("staff", site=site_from_slug)
+def residents(slug):
+    """Find a resident of the site by name or card number (``?q=``)."""
+    site = get_site(slug)
+    query, found, error = request.args.get("q", ""), [], None
+    for_seat = request.args.get("seat", type=int)
+    seat_obj = db.session.get(Seat, for_seat) if for_seat else None
+    if seat_obj is not None and seat_obj.site_id != site.id:
+        seat_obj = None  # a walk-in is only started on a seat of this site
+    if query:
+        try:
+            found = search_residents(site, query)
+        except InvalidInput as exc:
+            error = exc.message
+    return render_template("console/residents.html", **page_context(site), query=query,
+                           found=found, error=error, for_seat=seat_obj), 422 if error else 200
+
+
+@bp.get("/<slug>/residents/<int:resident_id>")
+@access("staff", site=resolvers.resident_site)
+def resident(slug, resident_id):
+    """A resident known at the site: contact, card, bookings and sessions here."""
+    site = get_site(slug)
+    user = db.session.get(User, resident_id)
+    bookings = db.session.scalars(db.select(Booking).where(
+        Booking.resident_id == user.id, Booking.site_id == site.id)
+        .order_by(Booking.start.desc()).limit(20)).all()
+    sessions = db.session.scalars(db.select(UsageSession).where(
+        UsageSession.user_id == user.id, UsageSession.site_id == site.id)
+        .order_by(UsageSession.started_at.desc()).limit(20)).all()
+    return render_template("console/resident.html", **page_context(site), resident=user,
+                           bookings=bookings, sessions=sessions)
