@@ -4,8 +4,6 @@ A notice is shown on every page the resident opens until dismissed, and is
 also e-mailed when the resident gave an address and SMTP is configured
 (``TELECENTRE_SMTP_*``); a mail failure never undoes the change.
 """
-import logging
-import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
@@ -13,12 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from telecentre.common.mail import smtp_send
 from telecentre.common.errors import NotFound
 from telecentre.common.time import utcnow
 from telecentre.console.models import ResidentNotice
 from telecentre.extensions import db
 
-log = logging.getLogger("telecentre.console")
 
 
 def tell(user, text: str, *, site=None, booking=None) -> ResidentNotice:
@@ -36,23 +34,10 @@ def tell(user, text: str, *, site=None, booking=None) -> ResidentNotice:
 def send_mail(to: str, subject: str, body: str) -> bool:
     """Send one plain-text mail if SMTP is configured; return True when it was handed over."""
     config = current_app.config
-    if not config.get("SMTP_HOST"):
-        return False
     msg = EmailMessage()
     msg["Subject"], msg["From"], msg["To"] = subject, config.get("MAIL_FROM"), to
     msg.set_content(body + "\n")
-    try:
-        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25),
-                          timeout=10) as smtp:
-            if str(config.get("SMTP_STARTTLS")).lower() in ("1", "true", "yes"):
-                smtp.starttls()
-            if config.get("SMTP_USER"):
-                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-            smtp.send_message(msg)
-        return True
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not mail a resident")
-        return False
+    return smtp_send(config, msg)
 
 
 def unseen(user) -> list[ResidentNotice]:

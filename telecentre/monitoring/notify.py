@@ -1,15 +1,13 @@
 """E-mail to IT when alerts open or resolve (SMTP settings ``TELECENTRE_SMTP_*``)."""
 from __future__ import annotations
 
-import logging
-import smtplib
 from email.message import EmailMessage
 
 from flask_babel import gettext as _
 
+from telecentre.common.mail import smtp_send
 from telecentre.monitoring.alert_texts import alert_title
 
-log = logging.getLogger("telecentre.monitoring")
 
 
 def compose(config, opened, resolved) -> EmailMessage | None:
@@ -38,17 +36,6 @@ def compose(config, opened, resolved) -> EmailMessage | None:
 def send(config, opened, resolved) -> bool:
     """Send the alert mail if SMTP is configured; a mail failure never breaks a sweep."""
     msg = compose(config, opened, resolved)
-    if msg is None or not config.get("SMTP_HOST"):
+    if msg is None:
         return False
-    try:
-        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25),
-                          timeout=10) as smtp:
-            if str(config.get("SMTP_STARTTLS")).lower() in ("1", "true", "yes"):
-                smtp.starttls()
-            if config.get("SMTP_USER"):
-                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-            smtp.send_message(msg)
-        return True
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not send the alert mail")
-        return False
+    return smtp_send(config, msg)
