@@ -22,6 +22,7 @@ from telecentre.seats.services import add_seat
 from telecentre.sites.models import Site, SitePolicy
 from telecentre.sessions.models import UsageSession
 from telecentre.sessions.services import close_open_sessions, normalize_code
+from telecentre.stats.availability import mark_down, mark_up
 
 
 def new_enrollment_token(actor, site: Site, now: datetime, hours: float | None = None) -> str:
@@ -232,6 +233,9 @@ def heartbeat(agent: Agent, body, now: datetime, address: str | None = None) -> 
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     agent.last_seen_at, agent.online = now, True
+    if agent.seat is not None:  # seat availability for the statistics
+        mark_up("seat", agent.seat_id, agent.seat.site_id, now, grace=timedelta(
+            seconds=current_app.config["AGENT_OFFLINE_SECONDS"]))
     agent.state, agent.version = body.state, body.version or agent.version
     agent.health, agent.outbox_pending = body.health, body.outbox_pending
     if address and address != agent.address:
@@ -296,6 +300,7 @@ def mark_offline(now: datetime) -> int:
     for agent in silent:
         agent.online = False
         if agent.seat is not None:
+            mark_down("seat", agent.seat_id, agent.last_seen_at)
             close_open_sessions(agent.seat, agent.last_seen_at, "agent_offline")
     db.session.flush()
     return len(silent)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from telecentre.monitoring.models import Device, DeviceState, Sample
 from telecentre.monitoring.readings import Reading
 from telecentre.monitoring.services import spec_for
 from telecentre.monitoring.thresholds import evaluate, rules_for
+from telecentre.stats.availability import mark_down, mark_up
 
 
 @dataclass
@@ -42,6 +43,10 @@ class SweepReport:
     resolved: list[Alert] = field(default_factory=list)
     seconds: float = 0.0
 
+
+# A device counts as available between two answered polls up to this far apart
+# (three sweeps at the default interval); a longer gap counts as down.
+AVAILABILITY_GRACE = timedelta(minutes=3)
 
 def alert_key(device: Device, check: str) -> str:
     """The alert key of one check on one device."""
@@ -121,6 +126,7 @@ def record_results(devices: list[Device], results, now: datetime | None = None) 
         health = derive(previous, result.reading)
         state.polled_at = now
         if health.reachable:
+            mark_up("device", device.id, device.site_id, now, grace=AVAILABILITY_GRACE)
             report.up += 1
             if state.status != "up" or health.rebooted or state.up_since is None:
                 state.up_since = now
@@ -128,6 +134,7 @@ def record_results(devices: list[Device], results, now: datetime | None = None) 
             state.reading = result.reading.to_dict()
             state.sys_name = result.reading.sys_name
         else:
+            mark_down("device", device.id, now)
             report.down.append(device)
             state.status, state.error = "down", (result.error or "")[:300]
         state.metrics = health.metrics
