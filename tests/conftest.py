@@ -186,8 +186,8 @@ def create_user(app):
             site = "cycow"
         site_obj = get_site(site) if isinstance(site, str) else site
         login = login or f"{role}{next(counter)}"
-        user = User(login=login, role=role, site=site_obj, display_name=login.title(),
-                    password_hash=hashed, **fields)
+        fields.setdefault("display_name", login.title())
+        user = User(login=login, role=role, site=site_obj, password_hash=hashed, **fields)
         db.session.add(user)
         db.session.commit()
         return user
