@@ -84,5 +84,7 @@ def serialized(session, *lock_rows):
         session.connection(execution_options={"sqlite_immediate": True})
         return
     for row in lock_rows:
+        # ``current_user`` and friends are proxies: lock the object behind them.
+        row = row._get_current_object() if hasattr(row, "_get_current_object") else row
         model = type(row)
         session.execute(select(model.id).where(model.id == row.id).with_for_update())

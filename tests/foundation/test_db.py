@@ -80,3 +80,14 @@ def test_serialized_after_a_read(app):
     db.session.rollback()
     assert sorted(db.session.scalars(select(AuditEntry.action))) == [
         "race.0", "race.1", "race.2", "race.3"]
+
+
+def test_serialized_accepts_a_proxy_such_as_current_user(app):
+    from werkzeug.local import LocalProxy
+
+    from telecentre.sites.models import Site
+    site = db.session.scalar(select(Site).where(Site.slug == "cycow"))
+    serialized(db.session, LocalProxy(lambda: site))  # current_user is such a proxy
+    record(None, "proxy.locked")
+    db.session.commit()
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == 1
