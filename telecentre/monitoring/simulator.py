@@ -29,6 +29,18 @@ sys.exit(main())
 """
 
 
+
+def _terminate(process: subprocess.Popen | None) -> None:
+    """End a simulator started in its own session: SIGTERM to the group, SIGKILL after 5 s."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
 class SnmpSimulator:
     """One snmpsim process serving the ``.snmprec`` files in ``data_dir``.
 
@@ -98,13 +110,7 @@ class SnmpSimulator:
 
     def stop(self) -> None:
         """Stop the process (its whole session) and remove the index cache."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        _terminate(self.process)
         if self._cache_dir:
             shutil.rmtree(self._cache_dir, ignore_errors=True)
 
@@ -178,13 +184,7 @@ class NetSnmpd:
 
     def stop(self) -> None:
         """Stop snmpd and remove its working directory."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        _terminate(self.process)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self):
