@@ -91,3 +91,13 @@ class ServerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(30)
         self.proc = None
+
+
+def run_in_app(app, func):
+    """Run ``func()`` in an app context of ``app`` (the server's database); return its result."""
+    from telecentre.extensions import db
+    with app.app_context():
+        try:
+            return func()
+        finally:
+            db.session.remove()

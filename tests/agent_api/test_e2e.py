@@ -4,6 +4,7 @@ Short sessions come from short bookings (the agent counts fractional minutes),
 heartbeats are set to 1 s by the server's configuration.
 """
 
+import functools
 import json
 import sys
 import time
@@ -21,7 +22,7 @@ from agent_process import AgentProcess  # noqa: E402
 
 from telecentre import create_app  # noqa: E402
 from telecentre.extensions import db  # noqa: E402
-from tests.agent_api.server_process import ServerProcess  # noqa: E402
+from tests.agent_api.server_process import ServerProcess, run_in_app  # noqa: E402
 
 OFFLINE_MESSAGE = "The server is unreachable, please ask the attendant."
 pytestmark = pytest.mark.slow
@@ -63,16 +64,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def data(server):
-    """Run database code against the server's database: ``data(callable)`` returns its result."""
-
-    def run(func_):
-        with server.app.app_context():
-            try:
-                return func_()
-            finally:
-                db.session.remove()
-
-    return run
+    """Run ``func()`` against the server's database and return its result."""
+    return functools.partial(run_in_app, server.app)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ so). Then the attendant starts a walk-in from the console and the agent's
 session is the very record the console created (same local id, the resident
 kept). Screenshots go to ``test-artifacts/``.
 """
+import functools
 import json
 import re
 import sys
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from telecentre import create_app
 from telecentre.extensions import db
-from tests.agent_api.server_process import ServerProcess
+from tests.agent_api.server_process import ServerProcess, run_in_app
 from tests.conftest import PASSWORD
 from tests.console.browser import (browser_context, check_accessibility, free_port, screenshot,
                                    sign_in)
@@ -67,13 +68,7 @@ def server(tmp_path_factory):
 @pytest.fixture
 def data(server):
     """Run ``func()`` against the server's database and return its result."""
-    def run(func):
-        with server.app.app_context():
-            try:
-                return func()
-            finally:
-                db.session.remove()
-    return run
+    return functools.partial(run_in_app, server.app)
 
 
 @pytest.fixture
