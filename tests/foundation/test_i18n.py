@@ -25,3 +25,13 @@ def test_every_message_is_translated_to_polish(tmp_path):
                 translated[message.id] = message.string
     missing = sorted(wanted - set(translated), key=str)
     assert missing == [], f"{len(missing)} texts lack a Polish translation: {missing[:10]}"
+
+
+def test_no_catalogue_is_marked_fuzzy_as_a_whole():
+    # `pybabel compile` (make compile-translations) skips a catalogue whose header is fuzzy.
+    fuzzy = []
+    for po in (ROOT / "telecentre").glob("**/translations/*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as fh:
+            if read_po(fh).fuzzy:
+                fuzzy.append(str(po.relative_to(ROOT)))
+    assert fuzzy == []
