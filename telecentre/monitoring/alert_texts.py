@@ -34,6 +34,8 @@ def alert_title(details: dict) -> str:
                                     "(limit %(limit)s%%)", **p),
         "battery_runtime": lambda: _("%(device)s: %(value)s minutes of battery left "
                                      "(limit %(limit)s)", **p),
+        "agent_offline": lambda: _("%(device)s: the PC has stopped reporting during opening "
+                                   "hours", **p),
         "supplies": lambda: _("%(device)s: printer supply at %(value)s%% (limit %(limit)s%%)",
                               **p),
     }
