@@ -12,7 +12,10 @@ def init_app(app):
     app.config.setdefault("AGENT_CODE_HASH_ITERATIONS", 50_000)
     register_level("agent", auth.require_agent)  # before the views declare it
 
-    from telecentre.agent_api import cli, views
+    from flask_babel import lazy_gettext as _l
+
+    from telecentre.agent_api import cli, pages, views
+    from telecentre.common.templating import register_nav
     from telecentre.agent_api.services import offline_seat_states
     from telecentre.seats.services import STATE_PROVIDERS
 
@@ -23,4 +26,6 @@ def init_app(app):
     if offline_seat_states not in STATE_PROVIDERS:
         STATE_PROVIDERS.append(offline_seat_states)
     app.register_blueprint(views.bp)
+    app.register_blueprint(pages.bp)
+    register_nav("agents.index", _l("PC agents"), roles=("it", "admin"), order=62)
     app.cli.add_command(cli.agents)

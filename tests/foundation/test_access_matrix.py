@@ -52,6 +52,10 @@ EXPECTED = {
     "agent_api.heartbeat": ("agent", False),
     "agent_api.unlock": ("agent", False),
     "agent_api.deliver_events": ("agent", False),
+    "agents.index": ("it", False),
+    "agents.issue_token": ("it", False),
+    "agents.revoke_agent": ("it", False),
+    "agents.rotate_secret": ("it", False),
     # booking: residents' pages
     "booking.sites": ("public", False),
     "booking.day": ("public", False),
@@ -196,7 +200,20 @@ URL_SAMPLES = {
     "pass_id": lambda slug, f: _guest_passes(slug)[0].id if f else 1,
     "notice_id": lambda slug, f: _notice(_sample_resident(f)).id if f else 1,
     "batch": lambda slug, f: _guest_passes(slug)[0].batch if f else "none",
+    "agent_id": lambda slug, f: _agent(f["seat"](site=slug)).id if f else "0000-none",
 }
+
+
+def _agent(seat):
+    import uuid
+
+    from telecentre.agent_api.models import Agent
+    from telecentre.extensions import db
+    agent = Agent(id=str(uuid.uuid4()), site_id=seat.site_id, seat_id=seat.id,
+                  secret_hash="0" * 64, hostname=f"host-{seat.name}")
+    db.session.add(agent)
+    db.session.commit()
+    return agent
 
 
 def _notice(user):
