@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from telecentre.audit.services import record
-from telecentre.booking import queue, residents, services
+from telecentre.booking import queue, residents
 from telecentre.booking.codes import display_code
 from telecentre.booking.forms import CardLoginForm, RegisterForm
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
+from telecentre.common.db import start_writing
 from telecentre.extensions import db, limiter
 from telecentre.sites.services import get_site
 
@@ -88,7 +89,7 @@ def site_queue(slug):
             db.session.rollback()
             flash(exc.message, "error")
         return redirect(url_for("residents.site_queue", slug=slug))
-    services.start_writing()  # a GET that moves the queue along
+    start_writing(db.session)  # a GET that moves the queue along
     queue.offer_free_seats(site)
     db.session.commit()
     entry = queue.active_entry(site, current_user)

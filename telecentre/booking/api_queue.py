@@ -15,6 +15,7 @@ from telecentre.booking.schemas import (BookingOut, CardOut, CodeIn, DeskResiden
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
 from telecentre.common.time import local_day_bounds, to_local
+from telecentre.common.db import start_writing
 from telecentre.extensions import db, limiter
 from telecentre.sites.resolvers import site_from_slug
 from telecentre.sites.services import get_site
@@ -52,7 +53,7 @@ def queue_json(site, entry) -> dict:
          responses={200: QueueOut}, errors=(401, 403, 404))
 def queue_status(slug):
     """Return whether the caller waits or has a seat on offer, and how many wait."""
-    services.start_writing()  # a GET that moves the queue along
+    start_writing(db.session)  # a GET that moves the queue along
     site = get_site(slug)
     queue.offer_free_seats(site)  # an offer that ran out goes on at once
     db.session.commit()
@@ -158,7 +159,7 @@ def site_bookings(slug):
          errors=(401, 403))
 def feed():
     """Return the URL of the caller's calendar feed (created on first use)."""
-    services.start_writing()
+    start_writing(db.session)
     token = feed_token(current_user)
     db.session.commit()
     return jsonify(url=url_for("booking.calendar_feed", token=token, _external=True))

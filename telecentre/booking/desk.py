@@ -11,6 +11,7 @@ from telecentre.booking.models import Booking
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError, NotFound
 from telecentre.common.time import local_day_bounds, local_today
+from telecentre.common.db import start_writing
 from telecentre.extensions import db, limiter
 from telecentre.sites.resolvers import site_from_slug
 from telecentre.sites.services import get_site
@@ -36,7 +37,7 @@ def _run(func, *args, message: str | None = None, **kwargs):
 @access("staff", site=site_from_slug)
 def today(slug):
     """Today's bookings of the site, the walk-in queue, check-in and registration."""
-    services.start_writing()  # a GET that moves the queue along
+    start_writing(db.session)  # a GET that moves the queue along
     site = get_site(slug)
     queue.offer_free_seats(site)
     db.session.commit()

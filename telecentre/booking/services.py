@@ -16,7 +16,7 @@ from telecentre.audit.services import record
 from telecentre.booking import rules
 from telecentre.booking.codes import new_code, normalise_code
 from telecentre.booking.models import HOLDING_STATUSES, Booking
-from telecentre.common.db import begin_write, serialized
+from telecentre.common.db import serialized
 from telecentre.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
@@ -248,19 +248,3 @@ def status_label(status: str) -> str:
     """Return the translated name of a booking status."""
     return {"booked": _("booked"), "checked_in": _("checked in"), "completed": _("completed"),
             "cancelled": _("cancelled"), "released": _("released (no-show)")}.get(status, status)
-
-
-def start_writing() -> None:
-    """Let a GET that writes take the write lock first (SQLite); nothing on PostgreSQL.
-
-    Looking up the signed-in user has already opened a read transaction; as it
-    wrote nothing it is ended, and the writing one begins with BEGIN IMMEDIATE
-    (a read transaction that later writes fails at once if another process
-    committed in between).
-    """
-    session = db.session
-    if session.get_bind().dialect.name != "sqlite" or session.info.get("immediate"):
-        return
-    if not (session.new or session.dirty or session.deleted or session.info.get("flushed")):
-        session.rollback()
-    begin_write(session)

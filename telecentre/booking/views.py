@@ -18,6 +18,7 @@ from telecentre.booking.rules import current_policy
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
 from telecentre.common.time import local_today, parse_aware, to_local
+from telecentre.common.db import start_writing
 from telecentre.extensions import db
 from telecentre.sites.services import get_site, list_sites
 
@@ -107,7 +108,7 @@ def new(slug):
 @access("resident")
 def mine():
     """The resident's upcoming and past bookings, and the private calendar feed."""
-    services.start_writing()  # the feed's key is made on the first visit
+    start_writing(db.session)  # the feed's key is made on the first visit
     upcoming = services.bookings_of(current_user, upcoming=True)
     past = services.bookings_of(current_user, upcoming=False, limit=20)
     token = feed_token(current_user)

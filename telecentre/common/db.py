@@ -64,6 +64,22 @@ def begin_write(session) -> None:
     session.info["immediate"] = True
 
 
+def start_writing(session) -> None:
+    """Let a GET that writes take the write lock first (SQLite); nothing on PostgreSQL.
+
+    Looking up the signed-in user has already opened a read transaction; as it
+    wrote nothing it is ended, and the writing one begins with BEGIN IMMEDIATE
+    (a read transaction that later writes fails at once if another process
+    committed in between). Unsafe requests begin as writers anyway.
+    """
+    session = session.registry() if hasattr(session, "registry") else session
+    if session.get_bind().dialect.name != "sqlite" or session.info.get("immediate"):
+        return
+    if not (session.new or session.dirty or session.deleted or session.info.get("flushed")):
+        session.rollback()
+    begin_write(session)
+
+
 def serialized(session, *lock_rows):
     """Start the write that must be atomic: check-then-insert, quotas.
 
