@@ -78,3 +78,21 @@ def room(create_seat, create_user, create_booking, start_usage):
                              code="NOW001")
     return {"anna": anna, "piotr": piotr, "seats": seats, "usage": usage, "soon": soon,
             "current": current}
+
+
+@pytest.fixture
+def enroll(client, open_site):
+    """Enrol a machine through the agent API for a seat name; return its auth headers."""
+    from telecentre.agent_api.services import new_enrollment_token
+
+    def make(seat_name, kind="pc"):
+        token = new_enrollment_token(None, open_site(OWN), utcnow())
+        db.session.commit()
+        reply = client.post("/api/v1/agent/enroll", json={
+            "token": token, "seat_name": seat_name, "kind": kind, "hostname": seat_name.lower(),
+            "os": "linux", "version": "1.0.0"})
+        assert reply.status_code == 201, reply.get_json()
+        body = reply.get_json()
+        return {"Authorization": f"Bearer {body['agent_id']}.{body['secret']}"}
+
+    return make

@@ -2,7 +2,6 @@
 walk-ins, out of service with bookings moved or cancelled, the queue, guest codes."""
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from telecentre.agent_api.models import Command
@@ -13,24 +12,6 @@ from telecentre.extensions import db
 from telecentre.sessions.models import UsageSession
 from tests.conftest import Auth
 from tests.console.conftest import OWN, named
-
-
-@pytest.fixture
-def enroll(client, open_site):
-    """Enrol a machine through the agent API for a seat name; return its auth headers."""
-    from telecentre.agent_api.services import new_enrollment_token
-
-    def make(seat_name, kind="pc"):
-        token = new_enrollment_token(None, open_site(OWN), utcnow())
-        db.session.commit()
-        reply = client.post("/api/v1/agent/enroll", json={
-            "token": token, "seat_name": seat_name, "kind": kind, "hostname": seat_name.lower(),
-            "os": "linux", "version": "1.0.0"})
-        assert reply.status_code == 201, reply.get_json()
-        body = reply.get_json()
-        return {"Authorization": f"Bearer {body['agent_id']}.{body['secret']}"}
-
-    return make
 
 
 def _post(client, url, **data):
