@@ -46,6 +46,10 @@ class Defaults:
     RATELIMIT_AGENT_HEARTBEAT = "120 per minute"
     RATELIMIT_AGENT_EVENTS = "120 per minute"
     RATELIMIT_AGENT_ENROLL = "10 per minute;30 per hour"
+    # Logs: "json" (one object per line) or "text"; unset = JSON for `telecentre serve`
+    # and `telecentre scheduler`, text elsewhere (the development server).
+    LOG_FORMAT = None
+    LOG_LEVEL = "INFO"
     # API bearer tokens.
     API_TOKEN_HOURS = 12
     # Key file for secrets encrypted at rest (SNMPv3, SSH); outside the database.
