@@ -27,7 +27,9 @@ def supervise(command, sleep=time.sleep, clock=time.monotonic, max_starts=None):
         if status in FINAL or (max_starts is not None and starts >= max_starts):
             return status
         pause = FIRST_PAUSE if clock() - started >= GOOD_RUN else pause
-        sys.stderr.write("agent exited with %s; starting it again in %.0f s\n" % (status, pause))
+        if sys.stderr is not None:  # None under pythonw.exe
+            sys.stderr.write("agent exited with %s; starting it again in %.0f s\n"
+                             % (status, pause))
         sleep(pause)
         pause = min(pause * 2, LONGEST_PAUSE)
 

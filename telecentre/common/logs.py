@@ -125,6 +125,8 @@ def configure(log_format: str, level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+    # Alembic announces each of its plugins at INFO whenever a worker imports it.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(root.level, logging.WARNING))
 
 
 def init_app(app) -> None:
