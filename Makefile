@@ -4,12 +4,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 5000
 
-.PHONY: demo test lint system-deps venv compile-translations clean
+.PHONY: demo test lint audit system-deps venv compile-translations clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,agent]'
+	$(PY) -m pip install --quiet --upgrade pip 'setuptools>=78.1.1'
+	$(PY) -m pip install --quiet -e '.[test,agent,redis]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -28,7 +28,11 @@ lint: venv
 	$(VENV)/bin/ruff check $(wildcard telecentre agent tests bench)
 	$(VENV)/bin/bandit -q -c pyproject.toml -r $(wildcard telecentre agent) --severity-level high
 
-test: venv system-deps compile-translations lint
+# Known vulnerabilities in the installed packages; skipped when https://pypi.org is unreachable.
+audit: venv
+	$(PY) scripts/audit_deps.py
+
+test: venv system-deps compile-translations lint audit
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -17,8 +17,13 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 5000          # recycle workers now and then (memory held by libraries)
 max_requests_jitter = 500
-accesslog = "-"
 errorlog = "-"
+# Logs: JSON lines unless TELECENTRE_LOG_FORMAT=text (telecentre.common.logs). With
+# JSON the app writes one line per request itself, so gunicorn's access log is off.
+if os.environ.setdefault("TELECENTRE_LOG_FORMAT", "json") == "json":
+    logger_class = "telecentre.serve.JsonLogger"
+else:
+    accesslog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # Prometheus: every worker writes its samples to a shared folder, summed at scrape.

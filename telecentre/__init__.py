@@ -1,6 +1,4 @@
 """Telecentre: the central server. ``create_app`` builds the Flask application."""
-import logging
-
 from flask import Flask
 
 # Feature packages, each with ``init_app(app)``: blueprints, commands, hooks.
@@ -38,17 +36,18 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def init_config(app: Flask, overrides: dict | None) -> None:
-    """Load the configuration (see ``telecentre.config``)."""
+    """Load the configuration (see ``telecentre.config``) and set up logging (``LOG_FORMAT``)."""
     from telecentre import config
+    from telecentre.common import logs
     config.load(app, overrides)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    logs.configure(app.config.get("LOG_FORMAT") or "text", app.config.get("LOG_LEVEL", "INFO"))
 
 
 def init_extensions(app: Flask) -> None:
     """Bind the extensions; register the models and database settings."""
     import telecentre.common.db  # noqa: F401  (engine event listeners)
     import telecentre.models  # noqa: F401  (every table, for Alembic)
-    from telecentre.common import i18n, security, templating
+    from telecentre.common import i18n, logs, security, templating
     from telecentre.common.access import enforce
     from telecentre.extensions import babel, csrf, db, limiter, login_manager, migrate
     from pathlib import Path
@@ -64,6 +63,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     app.before_request(_writer_transaction)
     security.init_app(app)  # session age first: an expired session is anonymous below
+    logs.init_app(app)  # first before_request: the request id and the clock start
     app.before_request(enforce)
 
 

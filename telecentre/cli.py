@@ -41,9 +41,10 @@ def init_command():
 @click.option("--workers", default=2, show_default=True, type=int)
 @with_appcontext
 def serve_command(host, port, workers):
-    """Serve the web app and API with gunicorn."""
+    """Serve the web app and API with gunicorn (JSON logs unless LOG_FORMAT=text)."""
+    from flask import current_app
     from telecentre.serve import serve
-    serve(host, port, workers)
+    serve(host, port, workers, current_app.config.get("LOG_FORMAT") or "json")
 
 
 @click.command("scheduler")
@@ -55,7 +56,10 @@ def serve_command(host, port, workers):
 def scheduler_command(shard, only, list_only):
     """Run the periodic jobs in this process (one leader per shard)."""
     from flask import current_app
+    from telecentre.common import logs
     from telecentre.jobs import load_jobs, run_scheduler
+    logs.configure(current_app.config.get("LOG_FORMAT") or "json",
+                   current_app.config.get("LOG_LEVEL", "INFO"))
     try:
         index, count = (int(x) for x in shard.split("/"))
         if not 1 <= index <= count:

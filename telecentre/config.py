@@ -29,11 +29,27 @@ class Defaults:
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 8
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    # Rate limits; storage "memory://" per process, "redis://…" shared.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Rate limits, counted in storage every worker shares: "database://" (the
+    # application database; a sibling file on SQLite — telecentre.common.ratelimit),
+    # "redis://host:6379/0" (needs the ``redis`` extra), or "memory://" (per process:
+    # the limits multiply with the workers). Fixed windows (RATELIMIT_STRATEGY).
+    RATELIMIT_STORAGE_URI = "database://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_TOKEN = "10 per minute;50 per hour"
+    # Card + PIN sign-ins refused, per client address (on top of RATELIMIT_LOGIN).
+    RATELIMIT_PIN_FAILURES = "5 per minute;30 per hour"
+    # The agent API: unlock attempts per agent; refused unlocks per agent and per seat;
+    # heartbeats and event deliveries per agent; enrolments per client address.
+    RATELIMIT_AGENT_UNLOCK = "30 per minute"
+    RATELIMIT_AGENT_UNLOCK_FAILURES = "10 per minute;60 per hour"
+    RATELIMIT_AGENT_HEARTBEAT = "120 per minute"
+    RATELIMIT_AGENT_EVENTS = "120 per minute"
+    RATELIMIT_AGENT_ENROLL = "10 per minute;30 per hour"
+    # Logs: "json" (one object per line) or "text"; unset = JSON for `telecentre serve`
+    # and `telecentre scheduler`, text elsewhere (the development server).
+    LOG_FORMAT = None
+    LOG_LEVEL = "INFO"
     # API bearer tokens.
     API_TOKEN_HOURS = 12
     # Key file for secrets encrypted at rest (SNMPv3, SSH); outside the database.
@@ -72,6 +88,10 @@ def _finish(app):
     if not url:
         url = "sqlite:///" + os.path.join(app.instance_path, "telecentre.sqlite")
     cfg["SQLALCHEMY_DATABASE_URI"] = url
+    if str(cfg.get("RATELIMIT_STORAGE_URI") or "").startswith("database:"):
+        # The database storage counts in the application's database (or beside it).
+        options = cfg.get("RATELIMIT_STORAGE_OPTIONS") or {}
+        cfg["RATELIMIT_STORAGE_OPTIONS"] = {"url": url, **options}
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(app, "secret_key")
     if not cfg.get("SECRETS_KEY_FILE"):

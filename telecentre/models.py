@@ -15,3 +15,4 @@ from telecentre.stats.models import (AvailabilityInterval, DailyUsage, DirtyDay,
 from telecentre.sites.models import OpeningException, OpeningHours, Site, SitePolicy  # noqa: F401
 from telecentre.monitoring.models import Device, DeviceState, HourlySample, Sample  # noqa: F401
 from telecentre.console.models import GuestPass, ResidentNotice  # noqa: F401
+from telecentre.common.ratelimit import RateLimitCounter  # noqa: F401

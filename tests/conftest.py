@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from telecentre import create_app
-from telecentre.extensions import db
+from telecentre.extensions import db, limiter
 
 PG_URL = os.environ.get("TELECENTRE_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
@@ -115,6 +115,10 @@ def make_app(database_url, tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+            if app.config.get("RATELIMIT_ENABLED"):
+                # Counters outlive the test otherwise (SQLite keeps them in a side file).
+                limiter.reset()
+                getattr(limiter.storage, "dispose", lambda: None)()
 
 
 @pytest.fixture

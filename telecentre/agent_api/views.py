@@ -6,11 +6,12 @@ from telecentre.agent_api import events, schemas, services, unlock as unlocking
 from telecentre.api.openapi import api_doc
 from telecentre.api.schemas import parse_body
 from telecentre.common.access import access
+from telecentre.common.ratelimit import agent_key, failed, seat_key
 from telecentre.common.time import utcnow
-from telecentre.extensions import db
+from telecentre.extensions import db, limiter
 
 bp = Blueprint("agent_api", __name__, url_prefix="/api/v1/agent")
-AGENT_ERRORS = (400, 401, 403, 422)
+AGENT_ERRORS = (400, 401, 403, 422, 429)
 
 
 @bp.post("/enroll")
@@ -21,8 +22,9 @@ AGENT_ERRORS = (400, 401, 403, 422)
     responses={201: schemas.EnrollReply},
     tags=["agent"],
     security=None,
-    errors=(400, 403, 422),
+    errors=(400, 403, 422, 429),
 )
+@limiter.limit(lambda: current_app.config["RATELIMIT_AGENT_ENROLL"])
 def enroll():
     """Spend an enrolment token and bind the machine to a seat."""
     body = parse_body(schemas.EnrollBody)
@@ -50,6 +52,7 @@ def enroll():
     security="agent",
     errors=AGENT_ERRORS,
 )
+@limiter.limit(lambda: current_app.config["RATELIMIT_AGENT_HEARTBEAT"], key_func=agent_key)
 def heartbeat():
     """One heartbeat of the authenticated agent."""
     body = parse_body(schemas.HeartbeatBody)
@@ -66,8 +69,15 @@ def heartbeat():
     responses={200: schemas.UnlockReply},
     tags=["agent"],
     security="agent",
-    errors=AGENT_ERRORS + (409, 429),
+    errors=AGENT_ERRORS + (409,),
 )
+# Every attempt counts against the agent; refused ones (wrong code or PIN) also
+# against tighter limits per agent and per seat, so guessing from a PC stops soon.
+@limiter.limit(lambda: current_app.config["RATELIMIT_AGENT_UNLOCK"], key_func=agent_key)
+@limiter.limit(lambda: current_app.config["RATELIMIT_AGENT_UNLOCK_FAILURES"], key_func=agent_key,
+               deduct_when=failed, scope="agent-unlock-failures")
+@limiter.limit(lambda: current_app.config["RATELIMIT_AGENT_UNLOCK_FAILURES"], key_func=seat_key,
+               deduct_when=failed, scope="seat-unlock-failures")
 def unlock():
     """Decide whether a session may start on the agent's seat and for how long."""
     body = parse_body(schemas.UnlockBody)
@@ -86,6 +96,7 @@ def unlock():
     security="agent",
     errors=AGENT_ERRORS,
 )
+@limiter.limit(lambda: current_app.config["RATELIMIT_AGENT_EVENTS"], key_func=agent_key)
 def deliver_events():
     """Store and apply a batch of events from the agent's outbox."""
     body = parse_body(schemas.EventsBody)

@@ -10,6 +10,7 @@ from telecentre.booking.forms import CardLoginForm, RegisterForm
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
 from telecentre.common.db import start_writing
+from telecentre.common.ratelimit import failed
 from telecentre.extensions import db, limiter
 from telecentre.sites.services import get_site
 
@@ -45,6 +46,8 @@ def register():
 @bp.route("/login/card", methods=["GET", "POST"])
 @access("public")
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_PIN_FAILURES"], methods=["POST"],
+               deduct_when=failed, scope="pin-failures")
 def card_login():
     """Sign in with the card number and PIN from the desk."""
     form = CardLoginForm()

@@ -1,0 +1,131 @@
+"""The shared rate-limit storage (database, or Redis when reachable) and limits on sign-ins."""
+
+import socket
+import threading
+import time
+import uuid
+
+import pytest
+from limits.storage import storage_from_string
+from sqlalchemy import update
+
+from telecentre.common.ratelimit import COUNTERS, DatabaseStorage, counter_database_url
+
+
+def redis_reachable() -> bool:
+    """True when a Redis answers on 127.0.0.1:6379 and the client library is installed."""
+    try:
+        import redis  # noqa: F401
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except (ImportError, OSError):
+        return False
+
+
+# Database 15 and a random prefix: never touches anything else kept in that Redis.
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(params=["database", "redis"])
+def storage(request, database_url):
+    """A ``limits`` storage of each kind; Redis is skipped when it does not answer."""
+    if request.param == "redis":
+        if not redis_reachable():
+            pytest.skip("Redis does not answer on 127.0.0.1:6379")
+        made = storage_from_string(REDIS_URL, key_prefix=f"telecentre-test-{uuid.uuid4().hex}")
+    else:
+        made = storage_from_string("database://", url=database_url)
+        assert isinstance(made, DatabaseStorage)
+    yield made
+    made.reset()
+    getattr(made, "dispose", lambda: None)()
+
+
+def test_counts_expires_and_clears(storage):
+    assert storage.check()
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.incr("k", 60, amount=2) == 5
+    assert storage.get("k") == 5 and storage.get("other") == 0
+    assert time.time() < storage.get_expiry("k") <= time.time() + 60
+    storage.clear("k")
+    assert storage.get("k") == 0
+
+
+def test_an_expired_window_starts_again(storage):
+    assert storage.incr("short", 1) == 1
+    assert storage.incr("short", 1) == 2
+    time.sleep(1.2)
+    assert storage.get("short") == 0
+    assert storage.incr("short", 1) == 1
+
+
+def test_concurrent_increments_are_atomic(storage):
+    """Every increment from every thread is counted once: each value 1..N is returned once."""
+    seen, threads = [], []
+
+    def work():
+        for _ in range(25):
+            seen.append(storage.incr("busy", 60))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(seen) == list(range(1, 101))
+    assert storage.get("busy") == 100
+
+
+def test_database_storage_deletes_expired_rows_and_hashes_long_keys(database_url):
+    storage = DatabaseStorage(url=database_url)
+    try:
+        long_key = "LIMITER/" + "f" * 400
+        assert storage.incr(long_key, 60) == 1 and storage.get(long_key) == 1
+        storage.incr("old", 60)
+        with storage._connect() as conn, conn.begin():
+            conn.execute(update(COUNTERS).where(COUNTERS.c.key == "old").values(expiry=0))
+        storage._next_cleanup = 0  # the next increment cleans up
+        storage.incr("new", 60)
+        with storage._connect() as conn:
+            keys = set(conn.execute(COUNTERS.select().with_only_columns(COUNTERS.c.key)).scalars())
+        assert "old" not in keys and "new" in keys
+        assert all(len(key) <= 200 for key in keys)
+    finally:
+        storage.reset()
+        storage.dispose()
+
+
+def test_sqlite_counters_live_beside_the_database():
+    assert counter_database_url("sqlite:////srv/tc/telecentre.sqlite") == \
+        "sqlite:////srv/tc/telecentre.sqlite.ratelimit.sqlite"
+    assert counter_database_url("sqlite://") == "sqlite://"
+    pg = "postgresql+psycopg://u@db.example/telecentre"
+    assert counter_database_url(pg) == pg
+
+
+def test_the_database_storage_is_the_default(make_app):
+    from telecentre.extensions import limiter
+    app = make_app(RATELIMIT_ENABLED=True)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "database://"
+    assert isinstance(limiter.storage, DatabaseStorage)
+
+
+def test_wrong_pins_count_more_than_good_ones(make_app, create_user):
+    """Card + PIN sign-in: failures have their own tighter limit; the request's own
+    write transaction (BEGIN IMMEDIATE on SQLite) does not block the counter."""
+    from telecentre.auth.passwords import hash_secret
+    from telecentre.extensions import db
+    from tests.conftest import Auth
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_PIN_FAILURES="2 per hour",
+                   RATELIMIT_LOGIN="100 per hour")
+    resident = create_user("resident", card_number="900000000001", pin_hash=hash_secret("123456"))
+    db.session.commit()
+
+    def attempt(pin):
+        client = app.test_client()
+        return client.post("/login/card", data={"card": resident.card_number, "pin": pin,
+                                                "csrf_token": Auth(client).csrf_token()})
+
+    assert [attempt("123456").status_code for _ in range(3)] == [302, 302, 302]
+    assert [attempt("000000").status_code for _ in range(3)] == [401, 401, 429]
+    assert attempt("123456").status_code == 429
