@@ -16,23 +16,24 @@ import requests
 PORTS = range(19100, 19200)
 
 
-def free_port() -> int:
+def free_port(ports: range = PORTS) -> int:
     """Return a loopback port of the range that nobody listens on."""
-    for port in PORTS:
+    for port in ports:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 19100-19199")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 class LiveServer:
-    """``telecentre serve --workers N`` on 127.0.0.1; ``url`` once started."""
+    """``telecentre serve --workers N`` on 127.0.0.1 (a port of ``ports``); ``url`` once
+    started."""
 
-    def __init__(self, database_url: str, workers: int = 4):
-        self.database_url, self.workers = database_url, workers
+    def __init__(self, database_url: str, workers: int = 4, ports: range = PORTS):
+        self.database_url, self.workers, self.ports = database_url, workers, ports
         self.process = None
         self.url = None
         self._dir = tempfile.TemporaryDirectory(prefix="telecentre-live-")
@@ -40,7 +41,7 @@ class LiveServer:
 
     def start(self, timeout: float = 60) -> str:
         """Start the server and wait until it answers; return its base URL."""
-        port = free_port()
+        port = free_port(self.ports)
         env = {**os.environ,
                "TELECENTRE_DATABASE_URL": self.database_url,
                "TELECENTRE_SECRET_KEY": "live-server-test-key",
