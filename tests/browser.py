@@ -64,10 +64,26 @@ def axe_violations(page, disable=()):
     return violations, results.generate_report() if violations else ""
 
 
+DUPLICATE_IDS = """() => {
+  const seen = {}, twice = new Set();
+  for (const el of document.querySelectorAll('[id]')) {
+    if (seen[el.id]) { twice.add(el.id); } seen[el.id] = true;
+  }
+  return [...twice];
+}"""
+
+
+def duplicate_ids(page) -> list[str]:
+    """Return the ids used more than once on the page (WCAG 2.1 4.1.1; axe no longer
+    checks it, as WCAG 2.2 dropped the criterion, but labels and ARIA still need unique ids)."""
+    return page.evaluate(DUPLICATE_IDS)
+
+
 def check_accessibility(page, name: str) -> None:
     """Fail with axe-core's report when the page has any WCAG 2.1 A/AA violation."""
     violations, report = axe_violations(page)
     assert not violations, f"{name}:\n{report}"
+    assert duplicate_ids(page) == [], f"{name}: ids used twice"
 
 
 def tab_to(page, selector: str, limit: int = 60) -> None:
