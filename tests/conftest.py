@@ -18,6 +18,7 @@ from telecentre.extensions import db
 
 PG_URL = os.environ.get("TELECENTRE_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
+SECRET_KEY = "test-secret-key-not-for-production"
 
 
 def _reset_postgres(url: str) -> None:
@@ -80,7 +81,7 @@ def _overrides(url, instance):
     return {
         "TESTING": True,
         "DATABASE_URL": url,
-        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SECRET_KEY": SECRET_KEY,
         "SECRETS_KEY_FILE": str(instance / "secrets.keys"),
         "SECURE_COOKIES": False,
         "RATELIMIT_ENABLED": False,

@@ -32,8 +32,10 @@ class LiveServer:
     """``telecentre serve --workers N`` on 127.0.0.1 (a port of ``ports``); ``url`` once
     started."""
 
-    def __init__(self, database_url: str, workers: int = 4, ports: range = PORTS):
+    def __init__(self, database_url: str, workers: int = 4, ports: range = PORTS,
+                 secret_key: str = "live-server-test-key"):
         self.database_url, self.workers, self.ports = database_url, workers, ports
+        self.secret_key = secret_key
         self.process = None
         self.url = None
         self._dir = tempfile.TemporaryDirectory(prefix="telecentre-live-")
@@ -44,7 +46,7 @@ class LiveServer:
         port = free_port(self.ports)
         env = {**os.environ,
                "TELECENTRE_DATABASE_URL": self.database_url,
-               "TELECENTRE_SECRET_KEY": "live-server-test-key",
+               "TELECENTRE_SECRET_KEY": self.secret_key,
                "TELECENTRE_SECRETS_KEY_FILE": str(Path(self._dir.name) / "secrets.keys"),
                "TELECENTRE_SECURE_COOKIES": "false",
                "TELECENTRE_RATELIMIT_ENABLED": "false",

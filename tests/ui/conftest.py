@@ -9,6 +9,7 @@ from telecentre.common.time import local_today, utcnow
 from telecentre.extensions import db
 from tests.booking.liveserver import LiveServer
 from tests.browser import browser
+from tests.conftest import SECRET_KEY
 
 PORTS = range(5400, 5450)  # this branch's range
 OWN = "cycow"
@@ -16,8 +17,9 @@ OWN = "cycow"
 
 @pytest.fixture(scope="module")
 def live(database_url):
-    """``telecentre serve`` (gunicorn, 2 workers) on the tests' database; stopped afterwards."""
-    server = LiveServer(database_url, workers=2, ports=PORTS)
+    """``telecentre serve`` (gunicorn, 2 workers) on the tests' database, with the tests'
+    secret key (signed values such as calendar feed addresses are made by the tests)."""
+    server = LiveServer(database_url, workers=2, ports=PORTS, secret_key=SECRET_KEY)
     server.start()
     yield server
     server.stop()

@@ -3,13 +3,16 @@ server, checked with axe-core for WCAG 2.1 A and AA.
 
 The pages are not a hand-made list: every GET route of the url_map is a page unless a
 rule says it is machine-readable (the ``/api/`` tree, a path with a file extension such
-as ``.ics``, ``.csv`` or ``.json``, the agent's routes, static files). Each page is
-opened as the role its ``@access`` level names, with URL values from seeded rows; a
-route that answers with something other than HTML must say so by its Content-Type
-(health checks, metrics). A new page is visited without touching this test, and one
-that cannot be visited (no sample value for its URL, a refusal, an error) fails it.
-HTML fragments (the parts a page reloads by itself) are checked too, without the
-document-level rules that belong to the page around them.
+as ``.ics``, ``.csv`` or ``.json``). Each route is called as the role its ``@access``
+level names, with URL values from seeded rows: pages are opened in chromium and checked;
+machine-readable routes are fetched with the same session and must answer with something
+other than HTML (so the rule cannot hide a page), as must any other route that is not a
+page (health checks, metrics: they say so by their Content-Type). A new page is visited
+without touching this test, and one that cannot be visited (no sample value for its URL,
+a refusal, an error) fails it. HTML fragments (the parts a page reloads by itself) are
+checked too, without the document-level rules that belong to the page around them.
+Only the agent's routes (a machine's secret, never a person's session) and static files
+are left out.
 """
 import re
 from datetime import timedelta
@@ -18,7 +21,7 @@ import pytest
 from flask import current_app
 
 from telecentre.common.time import local_minute_to_utc, local_today
-from tests.browser import axe_violations, needs_chromium, sign_in
+from tests.browser import axe_violations, duplicate_ids, needs_chromium, sign_in
 from tests.conftest import PASSWORD
 from tests.foundation.test_access_matrix import URL_SAMPLES
 from tests.ui.conftest import OWN
@@ -33,23 +36,21 @@ MACHINE = re.compile(r"^/api/|\.[a-z]+$")  # the API tree; files: .ics .csv .xls
 FRAGMENT_RULES = ("document-title", "html-has-lang", "html-lang-valid", "bypass")
 
 
-def page_rules(app):
-    """Return the url_map's rules that may render an HTML page, by rule, not by name."""
+def get_rules(app):
+    """Return the url_map's GET rules a person's session can call (no static files)."""
     rules = []
     for rule in app.url_map.iter_rules():
-        view = app.view_functions[rule.endpoint]
-        level = getattr(view, "access_level", None)
-        if "GET" in rule.methods and rule.endpoint != "static" and level != "agent" \
-                and not MACHINE.search(rule.rule):
+        level = getattr(app.view_functions[rule.endpoint], "access_level", None)
+        if "GET" in rule.methods and rule.endpoint != "static" and level != "agent":
             rules.append(rule)
     return sorted(rules, key=lambda r: r.rule)
 
 
-def queries(county):
+def queries():
     """Query strings that make a page show its content rather than an empty form."""
     start = local_minute_to_utc(local_today() + timedelta(days=1), 10 * 60)
     return {"booking.new": {"start": start.isoformat()},
-            "console.residents": {"q": "Kowalska"}}
+            "console.residents": {"q": "Kowalska"}, "console_api.residents": {"q": "Kowalska"}}
 
 
 def sample_values(rules, county, factories):
@@ -67,9 +68,9 @@ def sample_values(rules, county, factories):
     return values
 
 
-def visits(app, rules, values, county):
+def visits(app, rules, values):
     """Return {role: [(endpoint, url)]}: each page under the roles that see it."""
-    extra = queries(county)
+    extra = queries()
     plan = {}
     for rule in rules:
         level = app.view_functions[rule.endpoint].access_level
@@ -83,8 +84,19 @@ def visits(app, rules, values, county):
     return plan
 
 
+def check_machine_route(page, base, url):
+    """Fetch a machine-readable ``url`` with the page's session; return (kind, problems)."""
+    reply = page.request.get(base + url, max_redirects=0)
+    kind = reply.headers.get("content-type", "").split(";")[0]
+    if reply.status != 200 or kind == "text/html":
+        return "error", [f"a machine-readable route answered {reply.status} {kind}"]
+    return kind, []
+
+
 def check_page(page, base, url, lang):
     """Open ``url``; return (kind, problems): kind is "page", "fragment" or a content type."""
+    if MACHINE.search(url.split("?")[0]):
+        return check_machine_route(page, base, url)
     reply = page.goto(base + url)
     if reply.status != 200 or ("/login" in page.url and not url.startswith("/login")):
         return "error", [f"answered {reply.status} at {page.url}"]
@@ -99,6 +111,8 @@ def check_page(page, base, url, lang):
     violations, report = axe_violations(page, FRAGMENT_RULES if fragment else ())
     if violations:
         problems.append(report)
+    if duplicate_ids(page):
+        problems.append(f"ids used more than once: {duplicate_ids(page)}")
     return ("fragment" if fragment else "page"), problems
 
 
@@ -112,9 +126,9 @@ def factories(create_seat, create_user, create_booking, create_device, create_al
 def test_every_page_is_accessible(lang, live, chromium, county, factories):
     app = current_app._get_current_object()
     world = county(lang)
-    rules = page_rules(app)
+    rules = get_rules(app)
     values = sample_values(rules, world, factories)
-    plan = visits(app, rules, values, world)
+    plan = visits(app, rules, values)
     failures, kinds = [], {}
     for role, pages in plan.items():
         context = chromium.new_context(locale=LOCALES[lang], viewport={"width": 1280,
@@ -135,9 +149,9 @@ def test_every_page_is_accessible(lang, live, chromium, county, factories):
         finally:
             context.close()
     assert not failures, "\n\n".join(failures)
-    # Every HTML GET route of the url_map was visited; the rest said what they are.
+    # Every GET route of the url_map was called: the pages were checked, the rest said
+    # by their Content-Type that they are not pages.
     assert {rule.endpoint for rule in rules} == set(kinds)
     html = {e for e, k in kinds.items() if k & {"page", "fragment"}}
-    machine = {e: k for e, k in kinds.items() if e not in html}
-    assert all(not k & {"text/html"} for k in machine.values())
+    assert all(not k & {"text/html"} for e, k in kinds.items() if e not in html)
     assert len(html) >= 45, sorted(html)  # the walk really reached the pages
