@@ -252,6 +252,13 @@ def create_alert(app):
     return make
 
 
+@pytest.fixture
+def factories(create_seat, create_user, create_booking, create_device, create_alert):
+    """Every factory by name (for URL samples: ``URL_SAMPLES`` of the access matrix)."""
+    return {"seat": create_seat, "user": create_user, "booking": create_booking,
+            "device": create_device, "alert": create_alert}
+
+
 # ---------------------------------------------------------------- sign-in
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

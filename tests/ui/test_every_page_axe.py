@@ -116,12 +116,6 @@ def check_page(page, base, url, lang):
     return ("fragment" if fragment else "page"), problems
 
 
-@pytest.fixture
-def factories(create_seat, create_user, create_booking, create_device, create_alert):
-    return {"seat": create_seat, "user": create_user, "booking": create_booking,
-            "device": create_device, "alert": create_alert}
-
-
 @pytest.mark.parametrize("lang", sorted(LOCALES))
 def test_every_page_is_accessible(lang, live, chromium, county, factories):
     app = current_app._get_current_object()
