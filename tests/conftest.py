@@ -18,6 +18,7 @@ from telecentre.extensions import db, limiter
 
 PG_URL = os.environ.get("TELECENTRE_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
+SECRET_KEY = "test-secret-key-not-for-production"
 
 
 def _reset_postgres(url: str) -> None:
@@ -80,7 +81,7 @@ def _overrides(url, instance):
     return {
         "TESTING": True,
         "DATABASE_URL": url,
-        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SECRET_KEY": SECRET_KEY,
         "SECRETS_KEY_FILE": str(instance / "secrets.keys"),
         "SECURE_COOKIES": False,
         "RATELIMIT_ENABLED": False,
@@ -253,6 +254,13 @@ def create_alert(app):
         return alert
 
     return make
+
+
+@pytest.fixture
+def factories(create_seat, create_user, create_booking, create_device, create_alert):
+    """Every factory by name (for URL samples: ``URL_SAMPLES`` of the access matrix)."""
+    return {"seat": create_seat, "user": create_user, "booking": create_booking,
+            "device": create_device, "alert": create_alert}
 
 
 # ---------------------------------------------------------------- sign-in

@@ -126,6 +126,20 @@ def seat_view(site: Site, seat: Seat, now: datetime | None = None, pending=None)
     return next(v for v in room.seats if v.seat.id == seat.id)
 
 
+def command_label(kind: str) -> str:
+    """Return the translated name of a command waiting for a computer's agent."""
+    return {"lock": _("lock the screen"), "unlock": _("unlock"), "message": _("show a message"),
+            "extend": _("extend the session"), "end_session": _("end the session"),
+            "logoff": _("sign out"), "reboot": _("restart"), "shutdown": _("switch off"),
+            "wake": _("switch on")}.get(kind, kind)
+
+
+def session_kind_label(kind: str) -> str:
+    """Return the translated name of a session's kind."""
+    return {"booked": _("from a booking"), "walk_in": _("walk-in"), "guest": _("guest pass"),
+            "kiosk": _("kiosk")}.get(kind, kind)
+
+
 def state_labels() -> dict[str, str]:
     """Return the translated names of the states shown on the map."""
     return {"free": _("free"), "booked_soon": _("booked soon"), "booked": _("booked now"),

@@ -27,7 +27,8 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 @bp.context_processor
 def _helpers():
-    return {"status_label": status_label}
+    return {"status_label": status_label, "command_label": rooms.command_label,
+            "session_kind_label": rooms.session_kind_label}
 
 
 def page_context(site) -> dict:

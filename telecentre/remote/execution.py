@@ -24,6 +24,7 @@ from telecentre.extensions import db
 from . import runner
 from .catalogue import get_action
 from .hostkeys import InvalidKey
+from .labels import refusal_messages
 from .models import RemoteRun, RemoteRunHost
 from .services import client_key, credential_for, host_key_alert_key, pinned_key, target_for
 from .ssh import SshConnection
@@ -104,11 +105,10 @@ def _job(action, row: RemoteRunHost, seat, keys: dict):
     pin = pinned_key(seat)
     credential = credential_for(seat.site)
     if not target.address:
-        _refuse(row, "no_address", _("The computer's address is not known."))
+        _refuse(row, "no_address", refusal_messages()["no_address"])
         return None
     if not pin:
-        _refuse(row, "no_host_key", _("No SSH host key is pinned for this computer: "
-                                      "approve its key first."))
+        _refuse(row, "no_host_key", refusal_messages()["no_host_key"])
         return None
     if credential is None:
         _refuse(row, "error", _("There is no SSH key for this site."))

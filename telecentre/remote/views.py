@@ -12,12 +12,21 @@ from telecentre.sites.services import get_site, list_sites
 
 from .catalogue import available_actions, get_action
 from .execution import start_in_background
+from .labels import action_label, host_message, refusal_messages, status_labels
 from .models import HostKey, RemoteTarget
 from .power import schedule_for, set_schedule, wake_seat
 from .services import (approve_host_key, credential_for, fetch_presented_key, get_run, is_admin,
                        pinned_key, recent_runs, seats_for, set_credential, set_target)
 
 bp = Blueprint("remote", __name__, url_prefix="/it/remote")
+
+
+@bp.context_processor
+def _labels():
+    labels = status_labels()
+    return {"status_labels": labels, "status_label": lambda code: labels.get(code, code),
+            "refusal_messages": refusal_messages(), "host_message": host_message,
+            "action_label": action_label}
 
 
 def _seats_by_site():

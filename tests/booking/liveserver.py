@@ -16,23 +16,26 @@ import requests
 PORTS = range(19100, 19200)
 
 
-def free_port() -> int:
+def free_port(ports: range = PORTS) -> int:
     """Return a loopback port of the range that nobody listens on."""
-    for port in PORTS:
+    for port in ports:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 19100-19199")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 class LiveServer:
-    """``telecentre serve --workers N`` on 127.0.0.1; ``url`` once started."""
+    """``telecentre serve --workers N`` on 127.0.0.1 (a port of ``ports``); ``url`` once
+    started."""
 
-    def __init__(self, database_url: str, workers: int = 4):
-        self.database_url, self.workers = database_url, workers
+    def __init__(self, database_url: str, workers: int = 4, ports: range = PORTS,
+                 secret_key: str = "live-server-test-key"):
+        self.database_url, self.workers, self.ports = database_url, workers, ports
+        self.secret_key = secret_key
         self.process = None
         self.url = None
         self._dir = tempfile.TemporaryDirectory(prefix="telecentre-live-")
@@ -40,10 +43,10 @@ class LiveServer:
 
     def start(self, timeout: float = 60) -> str:
         """Start the server and wait until it answers; return its base URL."""
-        port = free_port()
+        port = free_port(self.ports)
         env = {**os.environ,
                "TELECENTRE_DATABASE_URL": self.database_url,
-               "TELECENTRE_SECRET_KEY": "live-server-test-key",
+               "TELECENTRE_SECRET_KEY": self.secret_key,
                "TELECENTRE_SECRETS_KEY_FILE": str(Path(self._dir.name) / "secrets.keys"),
                "TELECENTRE_SECURE_COOKIES": "false",
                "TELECENTRE_RATELIMIT_ENABLED": "false",

@@ -2,22 +2,14 @@
 
 Every page on the way is checked with axe-core for WCAG 2.1 A and AA.
 """
-import shutil
-
 import pytest
 
 from telecentre.extensions import db
 from telecentre.sites.services import get_site, set_hours
 from tests.booking.liveserver import LiveServer
+from tests.browser import browser_context, check_accessibility, needs_chromium, tab_to
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        "resultTypes": ["violations"]}
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="needs chromium")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
 
 @pytest.fixture
@@ -33,29 +25,13 @@ def server(app, database_url, create_seat):
 
 @pytest.fixture
 def page(server):
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740},
-                                      locale="pl-PL", is_mobile=True, has_touch=True)
+    for context in browser_context(viewport={"width": 360, "height": 740}, locale="pl-PL",
+                                   is_mobile=True, has_touch=True):
         yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def accessible(page):
-    Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
-    results = Axe().run(page, options=WCAG)
-    assert results.violations_count == 0, results.generate_report()
-
-
-def tab_to(page, selector, limit=60):
-    """Press Tab until ``selector`` has the focus (keyboard-only use)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"document.activeElement.matches({selector!r})"):
-            return
-    raise AssertionError(f"could not reach {selector} with Tab")
+    check_accessibility(page, page.url)
 
 
 def test_register_and_book_on_a_phone(server, page):

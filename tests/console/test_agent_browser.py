@@ -22,8 +22,8 @@ from telecentre import create_app
 from telecentre.extensions import db
 from tests.agent_api.server_process import ServerProcess, run_in_app
 from tests.conftest import PASSWORD
-from tests.console.browser import (browser_context, check_accessibility, free_port, screenshot,
-                                   sign_in)
+from tests.browser import browser_context, check_accessibility, screenshot, sign_in
+from tests.console.browser import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))
 from agent_process import AgentProcess  # noqa: E402

@@ -8,8 +8,8 @@ from telecentre.common.db import begin_write
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
 from tests.conftest import PASSWORD
-from tests.console.browser import (browser_context, check_accessibility, screenshot,
-                                   serve_in_thread, sign_in)
+from tests.browser import browser_context, check_accessibility, screenshot, sign_in
+from tests.console.browser import serve_in_thread
 from tests.console.conftest import OWN
 
 pytestmark = pytest.mark.browser

@@ -306,12 +306,6 @@ def _cases(app):
             yield rule, method
 
 
-@pytest.fixture
-def factories(create_seat, create_user, create_booking, create_device, create_alert):
-    return {"seat": create_seat, "user": create_user, "booking": create_booking,
-            "device": create_device, "alert": create_alert}
-
-
 def _signed_in_cookie(app, user):
     """Sign in once; return the session cookie and a CSRF token valid with it."""
     client = app.test_client()

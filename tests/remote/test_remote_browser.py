@@ -10,13 +10,10 @@ import threading
 
 import pytest
 
+from tests.browser import browser_context
 from tests.conftest import PASSWORD
 
 from .sshd import free_port
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.browser
 
@@ -35,16 +32,8 @@ def live_url(app):
 
 @pytest.fixture
 def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    import os
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="en-GB")
+    for context in browser_context(locale="en-GB"):
         yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def test_run_page_shows_live_progress(live_url, page, reachable_seat, admin):

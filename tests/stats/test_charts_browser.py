@@ -5,9 +5,9 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser import browser_context, needs_chromium
 from tests.conftest import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
 PORT = 20000 + os.getpid() % 900  # inside this branch's port range, distinct per worker
 
 
@@ -21,36 +21,33 @@ def live_server(app):
     thread.join(5)
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium is not installed")
-def test_charts_are_drawn_from_their_tables(history, live_server, create_user):
-    from playwright.sync_api import sync_playwright
+@pytest.fixture
+def page():
+    for context in browser_context(locale="pl-PL"):
+        yield context.new_page()
+
+
+@needs_chromium
+def test_charts_are_drawn_from_their_tables(history, live_server, create_user, page):
     admin = create_user("admin")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page(locale="pl-PL")
-            errors = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{live_server}/login")
-            page.fill("#login", admin.login)
-            page.fill("#password", PASSWORD)
-            page.press("#password", "Enter")
-            page.wait_for_load_state()
-            page.goto(f"{live_server}/stats/sites/cycow?year=2026&month=6")
-            charts = page.evaluate("""() => Array.from(document.querySelectorAll('canvas'))
-                .map(c => { const chart = Chart.getChart(c);
-                            return chart ? [c.id, chart.data.labels.length,
-                                            chart.data.datasets.map(d => d.label)] : null; })""")
-            assert errors == []
-            assert ["months-canvas", 12, ["Sesje", "Godziny wykorzystane"]] in charts
-            days = [c for c in charts if c and c[0] == "days-canvas"][0]
-            assert days[1] == 30  # one point per day of June, as many as the table's rows
-            hours = [c for c in charts if c and c[0] == "hours-canvas"][0]
-            assert hours[1] == 9  # 08:00–15:00 open, and 16:00 used after closing
-            sessions_june = page.evaluate("""() => Chart.getChart(
-                document.getElementById('months-canvas')).data.datasets[0].data[5]""")
-            assert sessions_june == 6
-        finally:
-            browser.close()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/login")
+    page.fill("#login", admin.login)
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/stats/sites/cycow?year=2026&month=6")
+    charts = page.evaluate("""() => Array.from(document.querySelectorAll('canvas'))
+        .map(c => { const chart = Chart.getChart(c);
+                    return chart ? [c.id, chart.data.labels.length,
+                                    chart.data.datasets.map(d => d.label)] : null; })""")
+    assert errors == []
+    assert ["months-canvas", 12, ["Sesje", "Godziny wykorzystane"]] in charts
+    days = [c for c in charts if c and c[0] == "days-canvas"][0]
+    assert days[1] == 30  # one point per day of June, as many as the table's rows
+    hours = [c for c in charts if c and c[0] == "hours-canvas"][0]
+    assert hours[1] == 9  # 08:00–15:00 open, and 16:00 used after closing
+    sessions_june = page.evaluate("""() => Chart.getChart(
+        document.getElementById('months-canvas')).data.datasets[0].data[5]""")
+    assert sessions_june == 6

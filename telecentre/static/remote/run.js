@@ -4,16 +4,20 @@
   var table = document.getElementById("run-hosts");
   var status = document.getElementById("run-status");
   if (!table || !status || status.dataset.status === "finished") { return; }
+  // The codes the API gives, in the reader's language (the page lists them).
+  var labels = JSON.parse(table.dataset.labels || "{}");
+  var messages = JSON.parse(table.dataset.messages || "{}");
+  function label(code) { return labels[code] || code; }
   function update(run) {
-    status.textContent = run.status;
+    status.textContent = label(run.status);
     run.hosts.forEach(function (host) {
       var row = table.querySelector('tr[data-host="' + host.id + '"]');
       if (!row) { return; }
       row.querySelector(".address").textContent = host.address || "–";
-      row.querySelector(".status").textContent = host.status;
+      row.querySelector(".status").textContent = label(host.status);
       row.querySelector(".exit").textContent = host.exit_code === null ? "–" : host.exit_code;
       row.querySelector(".output").textContent =
-        host.output_tail + (host.error ? "\n" + host.error : "");
+        host.output_tail + (host.error ? "\n" + (messages[host.status] || host.error) : "");
     });
     return run.status !== "finished";
   }
