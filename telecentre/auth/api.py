@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from telecentre.api.openapi import api_doc
 from telecentre.api.schemas import Body, parse_body
 from telecentre.auth.services import authenticate, issue_token
+from telecentre.auth.two_step_views import account_key
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
 from telecentre.extensions import db, limiter
@@ -40,9 +41,18 @@ class Me(BaseModel):
     site: str | None
 
 
+def _otp_refused(response) -> bool:
+    """Count a token request against the account's two-step limit only for a wrong code."""
+    body = response.get_json(silent=True) if response.is_json else None
+    return response.status_code == 401 and isinstance(body, dict) and \
+        body.get("error") == "otp_invalid"
+
+
 @bp.post("/auth/token")
 @access("public", csrf_check=False)
 @limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"])
+@limiter.shared_limit(lambda: current_app.config["RATELIMIT_TOTP"], scope="two-step-account",
+                      key_func=account_key, deduct_when=_otp_refused)
 @api_doc("Get a bearer token for a login and password (and code, with two-step sign-in)",
          body=TokenRequest, responses={201: TokenReply}, tags=["auth"], security=None,
          errors=(400, 401, 403, 422, 429))

@@ -31,8 +31,8 @@ def start(user: User, next_url: str):
     enrol = not user.totp_enabled
     if enrol:
         two_step.begin_enrolment(user, restart=False)
-    session[PENDING] = {"uid": user.id, "since": utcnow().timestamp(), "next": next_url,
-                        "enrol": enrol}
+    session[PENDING] = {"uid": user.id, "login": user.login, "since": utcnow().timestamp(),
+                        "next": next_url, "enrol": enrol}
     record(user, "auth.password_ok", target=user, site=user.site_id,
            details={"second_step": "enrol" if enrol else "code"})
     db.session.commit()
@@ -69,10 +69,31 @@ def _nothing_pending(state: dict):
     return render_template("auth/no_second_step.html")
 
 
-def _pending_key() -> str:
-    """Rate-limit key: the account waiting at the second step (whatever address it comes from)."""
-    state = session.get(PENDING) or {}
-    return f"two-step:{state.get('uid', request.remote_addr)}"
+def account_key() -> str:
+    """Rate-limit key shared by the web second step and the token API: the account's login
+    (so that changing address buys no more guesses)."""
+    from telecentre.auth.services import normalise_login
+    login = (session.get(PENDING) or {}).get("login")
+    if login is None and request.is_json:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and isinstance(body.get("login"), str):
+            login = normalise_login(body["login"])
+    return f"two-step:{login or request.remote_addr}"
+
+
+def failed(response) -> bool:
+    """Count a second-step attempt against the limits only when the code was refused."""
+    return response.status_code in (401, 422)
+
+
+def limited(view):
+    """Apply the second-step limits: per address and per account, failures only."""
+    per_address = limiter.limit(lambda: current_app.config["RATELIMIT_TOTP"], methods=["POST"],
+                                deduct_when=failed)
+    per_account = limiter.shared_limit(lambda: current_app.config["RATELIMIT_TOTP"],
+                                       scope="two-step-account", key_func=account_key,
+                                       methods=["POST"], deduct_when=failed)
+    return per_address(per_account(view))
 
 
 def _finish(user: User, state: dict, method: str):
@@ -83,9 +104,7 @@ def _finish(user: User, state: dict, method: str):
 
 @bp.route("/login/two-step", methods=["GET", "POST"])
 @access("public")
-@limiter.limit(lambda: current_app.config["RATELIMIT_TOTP"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_TOTP"], key_func=_pending_key,
-               methods=["POST"])
+@limited
 def verify():
     """Ask for the code from the app (or a recovery code); sign in when it is right."""
     user, state = _pending()
@@ -120,9 +139,7 @@ def verify():
 
 @bp.route("/login/two-step/setup", methods=["GET", "POST"])
 @access("public")
-@limiter.limit(lambda: current_app.config["RATELIMIT_TOTP"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_TOTP"], key_func=_pending_key,
-               methods=["POST"])
+@limited
 def setup():
     """Set-up that the role requires before the first sign-in: QR code, then a code."""
     user, state = _pending()

@@ -183,6 +183,29 @@ def test_token_endpoint_needs_the_code(client, enrolled, clock):
     assert "otp" in schema["TokenRequest"]["properties"]
 
 
+def test_only_refused_codes_count_against_the_limit(make_app, create_user, clock):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_TOTP="2 per minute",
+                   RATELIMIT_TOKEN="100 per minute")
+    with app.app_context():
+        user = create_user("it")
+        secret = two_step.begin_enrolment(user)
+        two_step.confirm_enrolment(user, _code(secret, clock))
+        db.session.commit()
+        client = app.test_client()
+        body = {"login": user.login, "password": PASSWORD}
+        statuses = []
+        for _ in range(3):  # three right codes (one per step) and wrong passwords: not counted
+            clock.advance(seconds=30)
+            statuses.append(client.post("/api/v1/auth/token",
+                                        json={**body, "otp": _code(secret, clock)}).status_code)
+            statuses.append(client.post("/api/v1/auth/token",
+                                        json={**body, "password": "wrong"}).status_code)
+        assert statuses == [201, 401] * 3
+        wrong = [client.post("/api/v1/auth/token", json={**body, "otp": "000000"}).status_code
+                 for _ in range(3)]
+        assert wrong == [401, 401, 429]
+
+
 def test_second_step_failures_are_rate_limited(make_app, create_user, clock):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_TOTP="3 per minute",
                    RATELIMIT_LOGIN="100 per minute")
@@ -204,6 +227,12 @@ def test_second_step_failures_are_rate_limited(make_app, create_user, clock):
         assert reply.status_code == 429
         assert "Zbyt wiele prób" in reply.get_data(as_text=True)
         assert _actions().count("auth.totp_failed") == 3
+        # The token API shares the account's budget.
+        third = app.test_client()
+        third.environ_base["REMOTE_ADDR"] = "10.0.0.3"
+        reply = third.post("/api/v1/auth/token", json={"login": user.login, "password": PASSWORD,
+                                                       "otp": _code(secret, clock, 1)})
+        assert reply.status_code == 429
 
 
 def test_required_role_must_set_up_at_sign_in(make_app, create_user, clock):
