@@ -26,6 +26,7 @@ def upgrade():
         'recovery_codes',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('hint', sa.String(length=2), nullable=False),
         sa.Column('code_hash', sa.String(length=200), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),

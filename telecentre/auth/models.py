@@ -94,12 +94,15 @@ class ApiToken(db.Model):
 
 
 class RecoveryCode(db.Model):
-    """A one-time code that stands in for the authenticator app; only its Argon2 hash is kept."""
+    """A one-time code that stands in for the authenticator app; only its Argon2 hash is kept,
+    with its first two characters (``hint``) so that a code is checked against one hash, not
+    ten (each Argon2 check costs as much as a password check)."""
 
     __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    hint: Mapped[str] = mapped_column(String(2))
     code_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

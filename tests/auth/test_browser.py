@@ -55,7 +55,7 @@ def test_set_up_and_second_step_pages(live_url, context, create_user):
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.fill("#code", pyotp.TOTP(secret).now())
     page.click("text=Włącz logowanie dwuetapowe")
-    codes = re.findall(r"[a-z2-9]{5}-[a-z2-9]{5}", page.locator("ol.recovery-codes").inner_text())
+    codes = re.findall(r"[a-z2-9]{6}-[a-z2-9]{6}", page.locator("ol.recovery-codes").inner_text())
     assert len(codes) == 10
     check_accessibility(page, "recovery codes")
     page.click("text=Zapisałem(-am) kody — dalej")

@@ -69,7 +69,7 @@ def test_set_up_confirm_and_turn_off_on_the_account_page(client, login, create_u
     reply = client.post("/account/two-step/confirm",
                         data={"csrf_token": token, "code": _code(secret, clock)})
     assert reply.status_code == 200
-    shown = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", reply.get_data(as_text=True))
+    shown = re.findall(r"<li>([a-z2-9]{6}-[a-z2-9]{6})</li>", reply.get_data(as_text=True))
     assert len(set(shown)) == 10
     db.session.refresh(user)
     assert user.totp_enabled and two_step.recovery_codes_left(user) == 10
@@ -249,7 +249,7 @@ def test_required_role_must_set_up_at_sign_in(make_app, create_user, clock):
         secret = decrypt(admin.totp_secret)
         assert two_step.grouped(secret) in page
         reply = _post(client, "/login/two-step/setup", code=_code(secret, clock))
-        assert reply.status_code == 200 and len(re.findall(r"<li>[a-z2-9]{5}-", reply.get_data(
+        assert reply.status_code == 200 and len(re.findall(r"<li>[a-z2-9]{6}-", reply.get_data(
             as_text=True))) == 10
         assert _me(client).status_code == 200
         # It cannot be turned off while the role requires it.
@@ -304,3 +304,18 @@ def test_cli_resets(runner, enrolled):
     assert entry.actor_login == "system"
     result = runner.invoke(args=["users", "reset-2fa", "nobody"])
     assert result.exit_code != 0 and "no account" in result.output
+
+
+def test_a_recovery_code_costs_one_argon2_check(enrolled, monkeypatch):
+    user, _secret, codes = enrolled()
+    calls = []
+    real = two_step.verify_secret
+    monkeypatch.setattr(two_step, "verify_secret",
+                        lambda stored, code: calls.append(code) or real(stored, code))
+    assert two_step.check_second_factor(user, codes[-1], via="test") == "recovery"
+    assert len(calls) == 1
+    calls.clear()
+    hints = {code[:2] for code in codes}
+    unused = next(a + b for a in "abcdefgh" for b in "abcdefgh" if a + b not in hints)
+    assert two_step.check_second_factor(user, unused + codes[0][2:], via="test") is None
+    assert len(calls) == 1  # a miss costs the same single check
