@@ -38,13 +38,14 @@ class Defaults:
     REQUIRE_TOTP_FOR: list = []
     TOTP_PENDING_MINUTES = 5
     TOTP_ISSUER = "Telecentre"
+    # Refused second-step codes, per address and per account (web and token API together).
+    RATELIMIT_TOTP = "5 per minute;20 per hour"
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Rate limits; storage "memory://" per process, "redis://…" shared.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_TOKEN = "10 per minute;50 per hour"
-    RATELIMIT_TOTP = "5 per minute;20 per hour"
     # API bearer tokens.
     API_TOKEN_HOURS = 12
     # Key file for secrets encrypted at rest (SNMPv3, SSH); outside the database.

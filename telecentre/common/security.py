@@ -57,8 +57,11 @@ def _stamp(place, now: float) -> None:
         session["_usage"] = place.usage_id
     else:
         session.pop("_usage", None)
-    # On a public PC the cookie lives only as long as the browser: never persisted.
+    # On a public PC the cookie lives only as long as the browser: never persisted, and no
+    # Flask-Login "remember me" cookie whatever the sign-in page asked for.
     session.permanent = not place.public
+    if place.public:
+        session.pop("_remember", None)
 
 
 def on_login(_app, user=None, **_extra):

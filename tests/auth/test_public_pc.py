@@ -156,3 +156,14 @@ def test_session_that_moves_to_a_public_pc_becomes_short(app, clock, public_seat
 def test_bad_public_networks_are_refused_at_start(make_app):
     with pytest.raises(ValueError, match="PUBLIC_PC_NETWORKS"):
         make_app(PUBLIC_PC_NETWORKS=["10.20.1"])
+
+
+def test_remember_me_is_dropped_on_a_public_pc(app, public_seat, create_user):
+    from flask import session
+    from flask_login import login_user
+    user = create_user("resident")
+    for address, remembered in ((PC_ADDRESS, False), (OFFICE_ADDRESS, True)):
+        with app.test_request_context("/", environ_base={"REMOTE_ADDR": address}):
+            login_user(user, remember=True)
+            assert ("_remember" in session) is remembered
+            assert session.permanent is remembered
