@@ -96,7 +96,8 @@ def limited(view):
     return per_address(per_account(view))
 
 
-def _finish(user: User, state: dict, method: str):
+def _finish(user: User, method: str) -> None:
+    """Sign ``user`` in after the second step (``method``: totp, recovery, enrolment)."""
     session.pop(PENDING, None)
     login_user(user)
     record(user, "auth.login", target=user, site=user.site_id, details={"second_step": method})
@@ -120,7 +121,7 @@ def verify():
             typed = form.recovery_code.data if form is recovery_form else form.code.data
             method = two_step.check_second_factor(user, typed, via="web")
             if method is not None:
-                _finish(user, state, method)
+                _finish(user, method)
                 if method == "recovery":
                     flash(_("You used a recovery code; %(n)d are left.",
                             n=two_step.recovery_codes_left(user)), "info")
@@ -157,7 +158,7 @@ def setup():
             flash(exc.message, "error")
             status = exc.status
         else:
-            _finish(user, state, "enrolment")
+            _finish(user, "enrolment")
             db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes,
                                    next_url=state.get("next") or url_for("home.index"))
