@@ -312,7 +312,10 @@ def test_a_recovery_code_costs_one_argon2_check(enrolled, monkeypatch):
     real = two_step.verify_secret
     monkeypatch.setattr(two_step, "verify_secret",
                         lambda stored, code: calls.append(code) or real(stored, code))
-    assert two_step.check_second_factor(user, codes[-1], via="test") == "recovery"
+    # Two of the ten codes share their first two characters about once in twenty sets:
+    # take one whose hint is its own.
+    alone = next(c for c in codes if sum(other[:2] == c[:2] for other in codes) == 1)
+    assert two_step.check_second_factor(user, alone, via="test") == "recovery"
     assert len(calls) == 1
     calls.clear()
     hints = {code[:2] for code in codes}
