@@ -28,6 +28,18 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 8
+    # Sign-ins from a public PC or kiosk (see docs/operations.md, Security): an enrolled
+    # agent's address, or an address in PUBLIC_PC_NETWORKS (CIDR list).
+    PUBLIC_PC_NETWORKS: list = []
+    SESSION_IDLE_PUBLIC_MINUTES = 5
+    SESSION_ABSOLUTE_PUBLIC_MINUTES = 30
+    # Two-step sign-in (TOTP) for IT and admins: roles that must enrol at their next
+    # sign-in (subset of ["it", "admin"]), and how long the second step may wait.
+    REQUIRE_TOTP_FOR: list = []
+    TOTP_PENDING_MINUTES = 5
+    TOTP_ISSUER = "Telecentre"
+    # Refused second-step codes, per address and per account (web and token API together).
+    RATELIMIT_TOTP = "5 per minute;20 per hour"
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Rate limits, counted in storage every worker shares: "database://" (the
     # application database; a sibling file on SQLite — telecentre.common.ratelimit),
@@ -105,6 +117,27 @@ def _finish(app):
         cfg["SESSION_COOKIE_NAME"] = "__Host-session" if secure else "session"
     if cfg["BABEL_DEFAULT_LOCALE"] not in cfg["LANGUAGES"]:
         raise ValueError("BABEL_DEFAULT_LOCALE must be one of LANGUAGES")
+    cfg["PUBLIC_PC_NETWORKS"] = _networks(cfg.get("PUBLIC_PC_NETWORKS"), "PUBLIC_PC_NETWORKS")
+    required = cfg.get("REQUIRE_TOTP_FOR") or []
+    if isinstance(required, str):
+        required = [part.strip() for part in required.split(",") if part.strip()]
+    if not set(required) <= {"it", "admin"}:
+        raise ValueError("REQUIRE_TOTP_FOR may hold only 'it' and 'admin'")
+    cfg["REQUIRE_TOTP_FOR"] = list(required)
+
+
+def _networks(value, name):
+    """Return a list of CIDR strings checked with netaddr; raise ValueError for a bad one."""
+    import netaddr
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    networks = []
+    for cidr in value or []:
+        try:
+            networks.append(str(netaddr.IPNetwork(cidr, expand_partial=False)))
+        except (netaddr.AddrFormatError, ValueError, TypeError) as exc:
+            raise ValueError(f"{name}: {cidr!r} is not a network (e.g. 10.20.1.0/24)") from exc
+    return networks
 
 
 def _as_bool(value):

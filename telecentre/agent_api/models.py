@@ -44,8 +44,9 @@ class Agent(db.Model):
     version: Mapped[str] = mapped_column(String(40), default="")
     ssh_host_key: Mapped[str | None] = mapped_column(Text)
     mac: Mapped[str | None] = mapped_column(String(17))
-    # Where its heartbeats come from (a hint for remote actions, never trusted for access).
-    address: Mapped[str | None] = mapped_column(String(45))
+    # Where its heartbeats come from: a hint for remote actions, and it marks sign-ins from
+    # that address as public-PC ones (shorter sessions); never trusted to grant access.
+    address: Mapped[str | None] = mapped_column(String(45), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     online: Mapped[bool] = mapped_column(default=False)

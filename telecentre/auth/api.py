@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from telecentre.api.openapi import api_doc
 from telecentre.api.schemas import Body, parse_body
 from telecentre.auth.services import authenticate, issue_token
+from telecentre.auth.two_step_views import account_key
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
 from telecentre.extensions import db, limiter
@@ -19,6 +20,11 @@ bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 class TokenRequest(Body):
     login: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=200)
+    otp: str | None = Field(
+        default=None, min_length=1, max_length=40,
+        description="For accounts with two-step sign-in: the six-digit code the authenticator "
+                    "app shows now, or one of the recovery codes. Without it such an account "
+                    "gets 401 `otp_required`; a wrong or used code gets 401 `otp_invalid`.")
 
 
 class TokenReply(BaseModel):
@@ -35,18 +41,47 @@ class Me(BaseModel):
     site: str | None
 
 
+def _otp_refused(response) -> bool:
+    """Count a token request against the account's two-step limit only for a wrong code."""
+    body = response.get_json(silent=True) if response.is_json else None
+    return response.status_code == 401 and isinstance(body, dict) and \
+        body.get("error") == "otp_invalid"
+
+
 @bp.post("/auth/token")
 @access("public", csrf_check=False)
 @limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"])
-@api_doc("Get a bearer token for a login and password", body=TokenRequest,
-         responses={201: TokenReply}, tags=["auth"], security=None, errors=(400, 401, 422, 429))
+@limiter.shared_limit(lambda: current_app.config["RATELIMIT_TOTP"], scope="two-step-account",
+                      key_func=account_key, deduct_when=_otp_refused)
+@api_doc("Get a bearer token for a login and password (and code, with two-step sign-in)",
+         body=TokenRequest, responses={201: TokenReply}, tags=["auth"], security=None,
+         errors=(400, 401, 403, 422, 429))
 def token():
-    """Exchange a login and password for a bearer token (401 when they do not match)."""
+    """Exchange a login and password (and, with two-step sign-in, a code) for a bearer token.
+
+    401 when they do not match or the code is missing or wrong; 403 when the
+    role must use two-step sign-in and the account has not set it up yet.
+    """
+    from telecentre.auth import two_step
     body = parse_body(TokenRequest)
     user = authenticate(body.login, body.password)
     if user is None:
         db.session.commit()
         raise DomainError(_("Wrong login or password."), code="invalid_credentials", status=401)
+    if user.totp_enabled:
+        if not body.otp:
+            db.session.rollback()
+            raise DomainError(_("This account uses two-step sign-in: send the code from the "
+                                "authenticator app in the otp field."), code="otp_required",
+                              status=401)
+        if two_step.check_second_factor(user, body.otp, via="api") is None:
+            db.session.commit()  # keep the audited failure
+            raise DomainError(_("The two-step sign-in code (otp) is wrong or was already used."),
+                              code="otp_invalid", status=401)
+    elif two_step.required_for(user):
+        db.session.rollback()
+        raise DomainError(_("Your role must use two-step sign-in: set it up by signing in on "
+                            "the web first."), code="otp_enrolment_required", status=403)
     value, row = issue_token(user, current_app.config["API_TOKEN_HOURS"])
     db.session.commit()
     return jsonify(token=value, token_type="Bearer", expires_at=row.expires_at.isoformat()), 201

@@ -42,3 +42,21 @@ def list_users():
     for user in db.session.scalars(select(User).order_by(User.role, User.login)):
         click.echo(f"{user.login}\t{user.role}\t{user.site.slug if user.site else '-'}"
                    f"\t{'active' if user.active else 'inactive'}")
+
+
+@users.command("reset-2fa")
+@click.argument("login")
+@fail_on_domain_error
+def reset_two_step(login):
+    """Remove an account's two-step sign-in (a lost phone); it is set up again at sign-in."""
+    from sqlalchemy import select
+    from telecentre.auth import two_step
+    from telecentre.auth.models import User
+    from telecentre.auth.services import normalise_login
+    user = db.session.scalar(select(User).where(User.login == normalise_login(login)))
+    if user is None:
+        raise click.ClickException(f"no account {login!r}")
+    had = two_step.reset(None, user)
+    db.session.commit()
+    click.echo(f"two-step sign-in of {user.login} reset" if had
+               else f"{user.login} had no two-step sign-in (nothing to reset)")

@@ -26,3 +26,31 @@ class UserForm(FlaskForm):
     site = SelectField(_l("Site"), choices=[], validate_choice=False)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "new-password"})
+
+
+_ONE_TIME_CODE = {"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*",
+                  "autocapitalize": "none", "spellcheck": "false", "maxlength": "7"}
+
+
+class TotpCodeForm(FlaskForm):
+    """The six-digit code from the authenticator app."""
+
+    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=10)],
+                       render_kw=_ONE_TIME_CODE)
+
+
+class RecoveryCodeForm(FlaskForm):
+    """One of the recovery codes printed at set-up, instead of the app's code."""
+
+    recovery_code = StringField(_l("Recovery code"), validators=[DataRequired(), Length(max=40)],
+                                render_kw={"autocomplete": "off", "autocapitalize": "none",
+                                           "spellcheck": "false"})
+
+
+class DisableTwoStepForm(FlaskForm):
+    """Turning two-step sign-in off needs a current code (or a recovery code)."""
+
+    code = StringField(_l("Code from the app or a recovery code"),
+                       validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none",
+                                  "spellcheck": "false"})

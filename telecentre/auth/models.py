@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from telecentre.common.time import utcnow
@@ -40,8 +40,19 @@ class User(UserMixin, db.Model):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-step sign-in (TOTP, RFC 6238): the shared secret encrypted with the key file
+    # (common.crypto); set but not enabled while enrolment awaits its first code.
+    totp_secret: Mapped[str | None] = mapped_column(String(300))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last time-step accepted: a code of that step or an earlier one is refused (replay).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     site: Mapped[Site | None] = relationship()
+
+    @property
+    def totp_enabled(self) -> bool:
+        """Return True when sign-in needs a code from the authenticator app."""
+        return self.totp_enabled_at is not None and self.totp_secret is not None
 
     @property
     def is_active(self):  # Flask-Login: deactivated accounts cannot sign in
@@ -80,3 +91,18 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its Argon2 hash is kept,
+    with its first two characters (``hint``) so that a code is checked against one hash, not
+    ten (each Argon2 check costs as much as a password check)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    hint: Mapped[str] = mapped_column(String(2))
+    code_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -33,6 +33,9 @@ def login():
             db.session.commit()
             flash(_("Wrong login or password."), "error")
             return render_template("auth/login.html", form=form), 401
+        from telecentre.auth import two_step_views
+        if two_step_views.needed(user):
+            return two_step_views.start(user, _safe_next(request.args.get("next")))
         login_user(user)
         record(user, "auth.login", target=user, site=user.site_id)
         db.session.commit()
@@ -87,3 +90,21 @@ def users():
     accounts = db.session.scalars(select(User).where(User.role != "resident")
                                   .order_by(User.role, User.login)).all()
     return render_template("auth/users.html", form=form, accounts=accounts), status
+
+
+@bp.post("/admin/users/<int:user_id>/reset-2fa")
+@access("admin")
+def reset_two_step(user_id):
+    """Remove an account's two-step sign-in (a lost phone); it sets it up again."""
+    from telecentre.auth import two_step
+    from telecentre.auth.models import User
+    from telecentre.common.errors import NotFound
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("There is no such account."))
+    if two_step.reset(current_user, user):
+        flash(_("Two-step sign-in of %(login)s was reset.", login=user.login), "info")
+    else:
+        flash(_("%(login)s had no two-step sign-in.", login=user.login), "info")
+    db.session.commit()
+    return redirect(url_for("auth.users"))

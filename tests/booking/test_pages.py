@@ -98,8 +98,8 @@ def test_desk_checks_in_by_code_and_cancels(app, client, clock, login, create_se
                                             create_booking):
     booking = create_booking(create_seat("cycow", "PC-01"), create_user("resident"),
                              at(MONDAY, "10:00"), code="ACE379")
+    clock.set(at(MONDAY, "09:55"))  # before signing in: the session's age follows this clock
     login(client, create_user("attendant", site="cycow"))
-    clock.set(at(MONDAY, "09:55"))
     token = Auth(client).csrf_token("/desk/cycow")
     client.post("/desk/cycow/check-in", data={"code": "ace 379", "csrf_token": token})
     assert db.session.get(Booking, booking.id).status == "checked_in"

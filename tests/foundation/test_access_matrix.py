@@ -19,6 +19,14 @@ EXPECTED = {
     "auth.login": ("public", False),
     "auth.logout": ("login", False),
     "auth.users": ("admin", False),
+    "auth.reset_two_step": ("admin", False),
+    "two_step.verify": ("public", False),
+    "two_step.setup": ("public", False),
+    "account.index": ("login", False),
+    "account.manage": ("it", False),
+    "account.start": ("it", False),
+    "account.confirm": ("it", False),
+    "account.disable": ("it", False),
     "auth_api.token": ("public", False),
     "auth_api.me": ("login", False),
     "api.openapi": ("public", False),
@@ -212,6 +220,7 @@ URL_SAMPLES = {
     "notice_id": lambda slug, f: _notice(_sample_resident(f)).id if f else 1,
     "batch": lambda slug, f: _guest_passes(slug)[0].batch if f else "none",
     "agent_id": lambda slug, f: _agent(f["seat"](site=slug)).id if f else "0000-none",
+    "user_id": lambda slug, f: f["user"]("it").id if f else 1,
 }
 
 

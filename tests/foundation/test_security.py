@@ -1,5 +1,4 @@
 """Security headers on every route, cookie flags, session time limits, probes."""
-import time
 
 import pytest
 
@@ -54,23 +53,33 @@ def test_no_inline_scripts_or_styles_in_templates():
     assert offenders == [], "CSP forbids inline scripts, handlers and style attributes"
 
 
+def _shift_clock(monkeypatch, minutes):
+    """Move the clock the session limits read (``common.time.utcnow``) ahead."""
+    from datetime import timedelta
+
+    from telecentre.common import security
+    from telecentre.common.time import utcnow
+    moment = utcnow() + timedelta(minutes=minutes)
+    monkeypatch.setattr(security, "utcnow", lambda: moment)
+
+
 def test_idle_session_ends(client, create_user, login, monkeypatch):
     user = create_user()
     login(client, user)
     assert client.get("/api/v1/me").status_code == 200
-    real = time.time
-    monkeypatch.setattr(time, "time", lambda: real() + 31 * 60)
+    _shift_clock(monkeypatch, 29)
+    assert client.get("/api/v1/me").status_code == 200
+    _shift_clock(monkeypatch, 29 + 31)
     assert client.get("/api/v1/me").status_code == 401
 
 
 def test_absolute_session_limit(client, create_user, login, monkeypatch):
     user = create_user()
     login(client, user)
-    real = time.time
-    for hours in range(1, 9):  # active every 25 minutes... until eight hours have passed
-        monkeypatch.setattr(time, "time", lambda h=hours: real() + h * 25 * 60)
-        assert client.get("/api/v1/me").status_code == 200
-    monkeypatch.setattr(time, "time", lambda: real() + 8 * 3600 + 60)
+    for step in range(1, 20):  # active every 25 minutes... until eight hours have passed
+        _shift_clock(monkeypatch, step * 25)
+        assert client.get("/api/v1/me").status_code == 200, step * 25
+    _shift_clock(monkeypatch, 20 * 25)
     assert client.get("/api/v1/me").status_code == 401
 
 
