@@ -9,6 +9,7 @@ from telecentre.audit.services import record
 from telecentre.auth.forms import LoginForm
 from telecentre.auth.services import authenticate
 from telecentre.common.access import access
+from telecentre.common.ratelimit import failed
 from telecentre.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -23,7 +24,8 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @access("public")
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"],
+               deduct_when=failed)  # a room behind one NAT address signs in many residents
 def login():
     """Show the sign-in form; sign in on a correct login and password."""
     form = LoginForm()

@@ -45,7 +45,8 @@ def register():
 
 @bp.route("/login/card", methods=["GET", "POST"])
 @access("public")
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"],
+               deduct_when=failed)
 @limiter.limit(lambda: current_app.config["RATELIMIT_PIN_FAILURES"], methods=["POST"],
                deduct_when=failed, scope="pin-failures")
 def card_login():

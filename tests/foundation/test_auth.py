@@ -122,6 +122,22 @@ def test_login_is_rate_limited(make_app, create_user):
     assert "Zbyt wiele prób" in page.get_data(as_text=True)
 
 
+def test_only_refused_sign_ins_count_towards_the_limit(make_app, create_user):
+    # A room behind one NAT address signs in many residents an hour: successes are free.
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute")
+    client = app.test_client()
+    auth = Auth(client)
+    user = create_user()
+    for _ in range(5):
+        assert auth.login(user).status_code == 302
+        auth.logout()
+    codes = [auth.login(user, "wrong password").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    tokens = [client.post("/api/v1/auth/token", json={"login": user.login, "password": PASSWORD})
+              .status_code for _ in range(2)]
+    assert tokens == [201, 201]
+
+
 def test_inactive_user_cannot_sign_in(client, auth, create_user):
     user = create_user(active=False)
     assert auth.login(user).status_code == 401
