@@ -14,7 +14,7 @@ answered, and how many of them were 5xx. Schemathesis's JSON reports give
 the conformance failures. Exits non-zero on any 5xx, any failure or error,
 or fewer requests than ``--min-requests``.
 
-    python bench/api_fuzz.py [--database postgresql|sqlite] [--max-examples 40]
+    python bench/api_fuzz.py [--database postgresql|sqlite] [--max-examples 50]
                              [--port 5300] [--workers 2] [--seed 1]
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) for the default
@@ -162,7 +162,7 @@ def access_counts(log_path: Path) -> Counter:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--max-examples", type=int, default=40,
+    parser.add_argument("--max-examples", type=int, default=50,
                         help="test cases per operation and phase")
     parser.add_argument("--port", type=int, default=5300)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")

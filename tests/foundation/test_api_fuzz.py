@@ -24,7 +24,7 @@ suppress-health-check = ["all"]
 
 [generation]
 mode = "all"
-max-examples = 3
+max-examples = 2
 database = "none"
 
 [phases.stateful]
