@@ -26,6 +26,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config → extensions → features → commands → errors → checks."""
     app = Flask(__name__, instance_relative_config=True, template_folder=TEMPLATE_FOLDER)
     init_config(app, overrides)
+    from telecentre.common import converters
+    converters.install(app)
     init_extensions(app)
     init_features(app)
     init_cli(app)

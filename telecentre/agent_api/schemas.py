@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from telecentre.api.schemas import Count, RowId
+
 
 class AgentBody(BaseModel):
     """Agent requests: unknown fields are ignored, so a newer agent still talks to this server."""
@@ -42,7 +44,7 @@ class EnrollReply(BaseModel):
 
 
 class RunningSession(AgentBody):
-    id: int | None = None
+    id: RowId | None = None
     local_id: str = Field(max_length=36)
     started_at: str | None = None
     remaining_seconds: float | None = None
@@ -53,7 +55,7 @@ class HeartbeatBody(AgentBody):
     session: RunningSession | None = None
     health: dict = Field(default_factory=dict)
     version: str = Field(default="", max_length=40)
-    outbox_pending: int = Field(default=0, ge=0)
+    outbox_pending: Count = 0
     rotate_secret: bool = False
 
 
@@ -81,7 +83,7 @@ class UnlockReply(BaseModel):
 
 class EventIn(AgentBody):
     id: str = Field(min_length=1, max_length=36)
-    seq: int
+    seq: Count
     type: str = Field(min_length=1, max_length=30)
     at: str | None = None
     data: dict = Field(default_factory=dict)

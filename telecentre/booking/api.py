@@ -1,12 +1,13 @@
 """API: availability, the caller's bookings, booking and cancelling."""
 from datetime import date
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from telecentre.api.openapi import api_doc
-from telecentre.api.schemas import parse_body
+from telecentre.api.schemas import (DATE_QUERY, FLAG_QUERY, ID_QUERY, parse_body, query_date,
+                                    query_flag, query_int)
 from telecentre.booking import services
 from telecentre.booking.availability import day_availability
 from telecentre.booking.schemas import AvailabilityOut, BookingIn, BookingOut, booking_json
@@ -21,34 +22,20 @@ bp = Blueprint("booking_api", __name__, url_prefix="/api/v1")
 
 
 def query_day() -> date:
-    """Return the ``date`` query argument (today when absent); 422 when unreadable."""
-    text = request.args.get("date")
-    if not text:
-        return local_today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(_("Write the date as YYYY-MM-DD."), details={"fields": ["date"]}) \
-            from None
-
-
-def query_flag(name: str) -> bool:
-    """Return a boolean query argument (1/true/yes/on)."""
-    return request.args.get(name, "").lower() in ("1", "true", "yes", "on")
+    """Return the ``date`` query argument (today when absent); 422 when not a real date."""
+    return query_date("date") or local_today()
 
 
 @bp.get("/sites/<slug>/availability")
 @access("public")
 @api_doc("Free seats of a site in each slot of a day", tags=["booking"], security=None,
          responses={200: AvailabilityOut}, errors=(404, 422),
-         query={"date": {"type": "string", "format": "date"},
-                "accessible": {"type": "boolean"}, "seat_id": {"type": "integer"}})
+         query={"date": DATE_QUERY, "accessible": FLAG_QUERY, "seat_id": ID_QUERY})
 def availability(slug):
     """Return the slot grid of the day with the seats free in each slot."""
     site = get_site(slug)
-    seat_id = request.args.get("seat_id", type=int)
     avail = day_availability(site, query_day(), accessible=query_flag("accessible"),
-                             seat_id=seat_id)
+                             seat_id=query_int("seat_id"))
     return jsonify({
         "site": site.slug, "date": avail.day.isoformat(), "slot_minutes": avail.slot_minutes,
         "max_booking_minutes": avail.max_booking_minutes, "closed_for": avail.holiday,
@@ -90,7 +77,7 @@ def create():
 @bp.get("/bookings")
 @access("resident")
 @api_doc("The caller's bookings (upcoming, or past with ?past=1)", tags=["booking"],
-         responses={200: [BookingOut]}, errors=(401, 403), query={"past": {"type": "boolean"}})
+         responses={200: [BookingOut]}, errors=(401, 403), query={"past": FLAG_QUERY})
 def mine():
     """Return the caller's upcoming bookings, or the past ones."""
     rows = services.bookings_of(current_user, upcoming=not query_flag("past"))

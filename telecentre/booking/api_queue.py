@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from telecentre.api.openapi import api_doc
-from telecentre.api.schemas import parse_body
+from telecentre.api.schemas import DATE_QUERY, parse_body
 from telecentre.booking import policies, queue, residents, services
 from telecentre.booking.calendar import feed_token
 from telecentre.booking.models import Booking, QueueEntry
@@ -141,7 +141,7 @@ def check_in(slug):
 @access("staff", site=site_from_slug)
 @api_doc("A site's bookings on a day (for its staff)", tags=["desk"],
          responses={200: [BookingOut]}, errors=(401, 403, 404, 422),
-         query={"date": {"type": "string", "format": "date"}})
+         query={"date": DATE_QUERY})
 def site_bookings(slug):
     """Return every booking of the site that starts on the day."""
     from telecentre.booking.api import query_day

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from telecentre.api.schemas import Body
+from telecentre.api.schemas import Body, RowId
 from telecentre.booking.codes import display_code
 from telecentre.common.time import to_local
 
@@ -12,7 +12,7 @@ from telecentre.common.time import to_local
 class BookingIn(Body):
     """A booking request: a seat, or a site for "any free seat", and a time range with offsets."""
 
-    seat_id: int | None = Field(default=None, ge=1)
+    seat_id: RowId | None = None
     site: str | None = Field(default=None, max_length=40)
     start: AwareDatetime
     end: AwareDatetime

@@ -3,10 +3,11 @@
 The same site scoping as the pages: an attendant of another site gets 403
 for the slug, 404 for an object of another site under their own slug.
 """
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
 from telecentre.api.openapi import api_doc
+from telecentre.api.schemas import query_text
 from telecentre.auth.models import User
 from telecentre.booking.models import Booking
 from telecentre.common.access import access
@@ -35,7 +36,7 @@ class SessionOut(BaseModel):
     minutes_left: int | None
 
 
-class BookingOut(BaseModel):
+class ConsoleBookingOut(BaseModel):
     id: int
     seat_id: int
     seat: str
@@ -54,7 +55,7 @@ class SeatStateOut(BaseModel):
     accessible: bool
     out_of_service_reason: str
     session: SessionOut | None
-    next_booking: BookingOut | None
+    next_booking: ConsoleBookingOut | None
 
 
 class RoomOut(BaseModel):
@@ -64,7 +65,7 @@ class RoomOut(BaseModel):
     counts: dict[str, int]
 
 
-class ResidentOut(BaseModel):
+class ConsoleResidentOut(BaseModel):
     id: int
     display_name: str
     card_number: str | None
@@ -135,7 +136,7 @@ def session(slug, session_id):
 @bp.get("/bookings")
 @access("staff", site=site_from_slug)
 @api_doc("Today's bookings of the site (no-shows have status released)",
-         responses={200: [BookingOut]}, tags=["console"], errors=ERRORS)
+         responses={200: [ConsoleBookingOut]}, tags=["console"], errors=ERRORS)
 def bookings(slug):
     """Return the bookings of the site that start today."""
     return jsonify([booking_json(b) for b in today.todays_bookings(get_site(slug))])
@@ -143,7 +144,7 @@ def bookings(slug):
 
 @bp.get("/bookings/<int:booking_id>")
 @access("staff", site=resolvers.booking_site)
-@api_doc("One booking of the site", responses={200: BookingOut}, tags=["console"],
+@api_doc("One booking of the site", responses={200: ConsoleBookingOut}, tags=["console"],
          errors=ERRORS)
 def booking(slug, booking_id):
     """Return one booking of the site."""
@@ -158,17 +159,18 @@ def resident_json(user: User) -> dict:
 @bp.get("/residents")
 @access("staff", site=site_from_slug)
 @api_doc("Find residents known at the site by name or card number",
-         query={"q": {"type": "string", "minLength": 2}}, responses={200: [ResidentOut]},
-         tags=["console"], errors=ERRORS + (422,))
+         query={"q": {"type": "string", "minLength": 2, "maxLength": 80}},
+         required_query=("q",), responses={200: [ConsoleResidentOut]}, tags=["console"],
+         errors=ERRORS + (422,))
 def residents(slug):
     """Return up to 20 residents of the site matching ``q``."""
-    found = search_residents(get_site(slug), request.args.get("q", ""))
+    found = search_residents(get_site(slug), query_text("q", max_length=80) or "")
     return jsonify([resident_json(u) for u in found])
 
 
 @bp.get("/residents/<int:resident_id>")
 @access("staff", site=resolvers.resident_site)
-@api_doc("One resident known at the site", responses={200: ResidentOut}, tags=["console"],
+@api_doc("One resident known at the site", responses={200: ConsoleResidentOut}, tags=["console"],
          errors=ERRORS)
 def resident(slug, resident_id):
     """Return one resident known at the site."""

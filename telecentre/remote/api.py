@@ -5,7 +5,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from telecentre.api.openapi import api_doc
-from telecentre.api.schemas import Body, parse_body
+from telecentre.api.schemas import Body, RowId, parse_body
 from telecentre.common.access import access
 from telecentre.common.errors import InvalidInput
 from telecentre.extensions import db
@@ -24,7 +24,7 @@ class RunBody(Body):
     action: str = Field(max_length=40)
     params: dict[str, str | int | None] = {}
     site: str | None = Field(default=None, max_length=40)
-    seat_ids: list[int] | None = Field(default=None, max_length=500)
+    seat_ids: list[RowId] | None = Field(default=None, max_length=500)
     confirm: bool = False
 
 

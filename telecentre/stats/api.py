@@ -44,7 +44,7 @@ def _jsonable(value):
          query={"year": PERIOD_QUERY["year"]}, tags=["stats"], errors=(401, 403, 422))
 def indicators_api():
     """Return the indicators report of ``year``."""
-    year, _m, _f, _l = parse_period()
+    year, _m, _f, _l = parse_period(allow_empty=False)
     return jsonify(_jsonable(indicators(year)))
 
 
@@ -55,7 +55,7 @@ def indicators_api():
 def site_figures(slug):
     """Return the headline figures, months, hours and seats of a site."""
     site = get_site(slug)
-    year, month, first, last = parse_period()
+    year, month, first, last = parse_period(allow_empty=False)
     return jsonify(_jsonable({
         "site": site.slug, "first": first, "last": last,
         "summary": figures.summary([site.id], first, last),

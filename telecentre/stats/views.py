@@ -22,17 +22,24 @@ from telecentre.stats.split import next_month
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
 
-def parse_period() -> tuple[int, int | None, date, date]:
-    """Read ``year`` and optional ``month`` from the query; raise InvalidInput when bad."""
+def parse_period(allow_empty: bool = True) -> tuple[int, int | None, date, date]:
+    """Read ``year`` and optional ``month`` from the query; raise InvalidInput when bad.
+
+    The pages' forms send an empty month for the whole year; the API
+    (``allow_empty=False``) takes an argument that is there as a number only.
+    """
     today = local_today()
-    try:
-        year = int(request.args.get("year") or today.year)
-        month = int(request.args["month"]) if request.args.get("month") else None
-    except ValueError:
-        raise InvalidInput(_("Choose a year such as 2026 and a month from 1 to 12.")) from None
+    texts = [request.args.get("year"), request.args.get("month")]
+    if allow_empty:
+        texts = [text or None for text in texts]
+    # Plain digits only: int() would also take " 2026", "+2026" or "2_026".
+    if any(text is not None and not (text.isascii() and text.isdigit()) for text in texts):
+        raise InvalidInput(_("Choose a year such as 2026 and a month from 1 to 12."))
+    year = int(texts[0]) if texts[0] is not None else today.year
+    month = int(texts[1]) if texts[1] is not None else None
     if not 2000 <= year <= 2100 or (month is not None and not 1 <= month <= 12):
         raise InvalidInput(_("Choose a year such as 2026 and a month from 1 to 12."))
-    if month:
+    if month is not None:
         first = date(year, month, 1)
         return year, month, first, next_month(first) - timedelta(days=1)
     return year, None, date(year, 1, 1), date(year, 12, 31)

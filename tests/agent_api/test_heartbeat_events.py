@@ -272,3 +272,26 @@ def test_a_session_the_agent_never_started_is_closed_by_its_locked_heartbeats(
     client.post("/api/v1/agent/heartbeat", json=dict(HEARTBEAT, outbox_pending=0), headers=headers)
     db.session.refresh(fresh)
     assert fresh.ended_at is None
+
+
+def test_numbers_no_column_holds_and_loose_types_are_refused(client, enroll):
+    """Schemathesis: a seq or outbox count beyond a database integer was a 500 (SQLite
+    OverflowError, PostgreSQL 'integer out of range'), "12.5" passed as a number, and a
+    NaN in the health report reached jsonb, which refuses it."""
+    _, headers = enroll()
+    event = _event("warning", 2**40)
+    reply = client.post("/api/v1/agent/events", json={"events": [event]}, headers=headers)
+    assert reply.status_code == 422 and _count(AgentEvent) == 0
+    beat = {"state": "locked", "outbox_pending": 2**40}
+    assert client.post("/api/v1/agent/heartbeat", json=beat, headers=headers).status_code == 422
+    beat = {"state": "in_session",
+            "session": {"local_id": "abcdefgh", "remaining_seconds": "12.5"}}
+    assert client.post("/api/v1/agent/heartbeat", json=beat, headers=headers).status_code == 422
+    reply = client.post("/api/v1/agent/heartbeat", headers=headers,
+                        data='{"state": "locked", "health": {"cpu_percent": NaN}}',
+                        content_type="application/json")
+    assert reply.status_code == 422 and reply.get_json()["error"] == "invalid_body"
+    ok = client.post("/api/v1/agent/heartbeat", json={"state": "locked", "outbox_pending": 3,
+                                                      "health": {"cpu_percent": 3.5}},
+                     headers=headers)
+    assert ok.status_code == 200

@@ -107,6 +107,39 @@ def test_availability(client, clock, create_seat, create_user):
     assert closed["slots"] == [] and closed["closed_for"]
 
 
+@pytest.mark.parametrize("query", [
+    "seat_id=null", "seat_id=1.5", "seat_id=99999999999", "accessible=yes", "accessible=null",
+    "date=", "date=20261207", "date=2026-W50-1", "date=2026-02-30"])
+def test_availability_refuses_query_arguments_it_cannot_read(client, clock, create_seat, query):
+    """Schemathesis: ``seat_id=null`` and ``accessible=null`` were ignored (200 with every
+    seat), ``date=`` meant today, and Python's fromisoformat took week dates."""
+    create_seat("cycow", "PC-01")
+    reply = client.get(f"/api/v1/sites/cycow/availability?{query}")
+    assert reply.status_code == 422, reply.get_json()
+    assert reply.get_json()["details"]["fields"] == [query.split("=")[0]]
+
+
+def test_availability_reads_flags_and_seat_ids(client, clock, create_seat):
+    first = create_seat("cycow", "PC-01")
+    second = create_seat("cycow", "PC-02", accessible=True)
+    for flag, seats in (("1", [second.id]), ("true", [second.id]), ("0", [first.id, second.id]),
+                        ("false", [first.id, second.id])):
+        data = client.get(f"/api/v1/sites/cycow/availability?date=2026-12-07&accessible={flag}")
+        assert [s["id"] for s in data.get_json()["seats"]] == seats, flag
+    data = client.get(f"/api/v1/sites/cycow/availability?date=2026-12-07&seat_id={first.id}")
+    assert [s["id"] for s in data.get_json()["seats"]] == [first.id]
+
+
+def test_lists_refuse_unreadable_query_arguments(client, clock, bearer, create_user):
+    resident = bearer(create_user("resident"))
+    assert client.get("/api/v1/bookings?past=null", headers=resident).status_code == 422
+    assert client.get("/api/v1/bookings?past=1", headers=resident).status_code == 200
+    it = bearer(create_user("it"))
+    assert client.get("/api/v1/sites/cycow/bookings?date=", headers=it).status_code == 422
+    assert client.get("/api/v1/sites/cycow/bookings?date=2026-12-07",
+                      headers=it).status_code == 200
+
+
 def test_queue_api(client, clock, bearer, create_seat, create_user):
     seat = create_seat("cycow", "PC-01")
     clock.set(at(MONDAY, "10:05"))

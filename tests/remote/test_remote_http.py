@@ -177,3 +177,18 @@ def test_index_page_lists_actions_without_adhoc_for_it(client, it_user, admin):
     page = client.get("/it/remote/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Disk diagnostics" in page or "Diagnostyka dysków" in page
     assert 'value="adhoc"' not in page and "/it/remote/adhoc" not in page
+
+
+def test_seat_ids_beyond_a_database_integer_are_refused(client, reachable_seat, it_user):
+    """Schemathesis: a 20-digit seat id in a run or in the wake URL reached the database and
+    was a 500."""
+    seat = reachable_seat()
+    auth = signed_in(client, it_user)
+    headers = {"X-CSRFToken": auth.csrf_token("/it/remote/"), "Accept-Language": "en"}
+    reply = client.post("/api/v1/remote/runs", headers=headers, json={
+        "action": "disk_diagnostics", "seat_ids": [seat.id, 36893488147419103232]})
+    assert reply.status_code == 422 and reply.json["details"]["fields"] == ["seat_ids.1"]
+    reply = client.post("/api/v1/remote/seats/9087598566239183019835442532974592/wake",
+                        headers=headers)
+    assert reply.status_code == 404 and reply.json["error"] == "not_found"
+    assert db.session.scalar(select(RemoteRun)) is None

@@ -45,6 +45,22 @@ def test_a_bad_period_is_a_clear_error(app, client_for, query):
     assert "Wybierz rok" in reply.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("query", ["year=+2026", "year=%202026", "year=2_026", "month=", "year="])
+def test_the_api_takes_a_period_as_plain_numbers_only(app, client_for, query):
+    """Schemathesis: int() took " 2026", "+2026" and "2_026", and an empty value meant
+    "this year", where the document asks for an integer."""
+    reply = client_for("admin").get(f"/api/v1/stats/sites/cycow?{query}")
+    assert reply.status_code == 422 and reply.get_json()["error"] == "invalid_input"
+    assert client_for("admin").get(f"/api/v1/stats/indicators?{query}").status_code == 422
+
+
+def test_the_pages_still_take_an_empty_month_for_the_whole_year(app, client_for):
+    client = client_for("admin")
+    assert client.get("/stats/?year=2026&month=").status_code == 200
+    assert client.get("/stats/?year=+2026").status_code == 422
+    assert client.get("/api/v1/stats/sites/cycow?year=2026&month=6").status_code == 200
+
+
 def test_a_bad_day_is_a_clear_error(app, client_for):
     reply = client_for("admin").get("/stats/sites/cycow/sessions?day=29.03.2026")
     assert reply.status_code == 422 and "RRRR-MM-DD" in reply.get_data(as_text=True)
