@@ -17,7 +17,7 @@ from telecentre.booking.models import Booking, QueueEntry
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError, NotFound
 from telecentre.console import actions, outofservice, queue_desk, resolvers, room as rooms
-from telecentre.console.api import BookingOut, SeatStateOut, SessionOut, booking_json, \
+from telecentre.console.api import ConsoleBookingOut, SeatStateOut, SessionOut, booking_json, \
     seat_json, session_json
 from telecentre.console.resolvers import resident_known_at
 from telecentre.extensions import db
@@ -30,7 +30,7 @@ bp = Blueprint("console_api_actions", __name__, url_prefix="/api/v1/console/site
 ERRORS = (400, 401, 403, 404, 409, 422)
 
 
-class ResidentIn(Body):
+class ResidentRefIn(Body):
     resident_id: int = Field(ge=1)
 
 
@@ -59,8 +59,8 @@ class CommandOut(BaseModel):
 
 class OutOfServiceOut(BaseModel):
     seat: SeatStateOut
-    moved: list[BookingOut]
-    cancelled: list[BookingOut]
+    moved: list[ConsoleBookingOut]
+    cancelled: list[ConsoleBookingOut]
 
 
 class QueueEntryOut(BaseModel):
@@ -72,7 +72,7 @@ class QueueEntryOut(BaseModel):
 
 class CallNextOut(BaseModel):
     queue_entry: QueueEntryOut
-    booking: BookingOut
+    booking: ConsoleBookingOut
 
 
 def _committed(func, *args):
@@ -110,7 +110,7 @@ def _entry_json(entry: QueueEntry) -> dict:
 
 @bp.post("/bookings/<int:booking_id>/check-in")
 @access("staff", site=resolvers.booking_site)
-@api_doc("Check a booking in (the resident has arrived)", responses={200: BookingOut},
+@api_doc("Check a booking in (the resident has arrived)", responses={200: ConsoleBookingOut},
          tags=["console"], errors=ERRORS)
 def check_in(slug, booking_id):
     """Check the booking in."""
@@ -121,10 +121,10 @@ def check_in(slug, booking_id):
 @bp.post("/seats/<int:seat_id>/walk-in")
 @access("staff", site=resolvers.seat_site)
 @api_doc("Start a session on the seat for a resident at the desk and unlock the PC",
-         body=ResidentIn, responses={201: SessionOut}, tags=["console"], errors=ERRORS)
+         body=ResidentRefIn, responses={201: SessionOut}, tags=["console"], errors=ERRORS)
 def walk_in(slug, seat_id):
     """Start a walk-in session for a resident known at the site."""
-    body = parse_body(ResidentIn)
+    body = parse_body(ResidentRefIn)
     resident = _resident(slug, body.resident_id)
     usage = _committed(actions.start_walk_in, db.session.get(Seat, seat_id), resident)
     return jsonify(session_json(usage)), 201
@@ -204,11 +204,11 @@ def in_service(slug, seat_id):
 
 @bp.post("/queue")
 @access("staff", site=site_from_slug)
-@api_doc("Put a resident known at the site in the walk-in queue", body=ResidentIn,
+@api_doc("Put a resident known at the site in the walk-in queue", body=ResidentRefIn,
          responses={201: QueueEntryOut}, tags=["console"], errors=ERRORS)
 def queue_add(slug):
     """Queue a resident."""
-    body = parse_body(ResidentIn)
+    body = parse_body(ResidentRefIn)
     resident = _resident(slug, body.resident_id)
     entry = _committed(queue.join_queue, get_site(slug), resident)
     return jsonify(_entry_json(entry)), 201
