@@ -1,7 +1,8 @@
-"""The add-a-device form on a site's device page."""
+"""The device forms: add (on a site's page), edit, delete."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (BooleanField, IntegerField, PasswordField, SelectChoice, SelectField,
+                     StringField)
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from telecentre.monitoring.models import DEVICE_KINDS
@@ -32,3 +33,15 @@ class DeviceForm(FlaskForm):
     v3_priv_protocol = SelectField(_l("Privacy (v3)"), choices=[SelectChoice("AES", "AES"),
                                                                 SelectChoice("AES256", "AES-256")])
     v3_priv_key = PasswordField(_l("Privacy key (v3)"))
+
+
+class DeviceEditForm(DeviceForm):
+    """Editing a device: the secrets are never shown back; blank keeps the stored ones."""
+
+    enabled = BooleanField(_l("Polled (untick to pause polling and alerts)"))
+
+
+class DeviceDeleteForm(FlaskForm):
+    """Deleting a device needs an explicit tick (no script needed for the confirmation)."""
+
+    confirm = BooleanField(_l("Yes, delete this device with its history"))

@@ -13,6 +13,7 @@ import time
 import zlib
 from dataclasses import dataclass
 
+from . import oids as O
 from .checks import Discovery, discover, poll_oids
 from .readings import Reading, read
 from .snmp import SnmpError, Target
@@ -72,7 +73,7 @@ async def poll_device(client, spec: DeviceSpec) -> PollResult:
         values = await client.get(spec.target, poll_oids(spec.discovery))
     except SnmpError as exc:
         return PollResult(spec.device_id, None, str(exc), time.monotonic() - started)
-    if values.get(poll_oids(None)[0]) is None:
+    if values.get(O.SYS_UPTIME) is None:
         # An agent that answers but has no sysUpTime is not one we can monitor.
         return PollResult(spec.device_id, None, "no sysUpTime", time.monotonic() - started)
     return PollResult(spec.device_id, read(spec.discovery, values, time.time()), None,
@@ -90,6 +91,8 @@ async def sweep(client, specs, concurrency: int = DEFAULT_CONCURRENCY,
 
     ``on_result(result)`` is called as each device finishes (progress bars).
     """
+    specs = list(specs)
+    await client.prepare(s.target for s in specs)
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(spec):
@@ -114,6 +117,8 @@ async def discover_device(client, spec: DeviceSpec) -> DiscoveryResult:
 
 async def discover_all(client, specs, concurrency: int = 16) -> list[DiscoveryResult]:
     """Discover many devices at once (walks are heavier: lower concurrency)."""
+    specs = list(specs)
+    await client.prepare(s.target for s in specs)
     semaphore = asyncio.Semaphore(concurrency)
     return list(await asyncio.gather(
         *(_bounded(semaphore, discover_device, client, s) for s in specs)))

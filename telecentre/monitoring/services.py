@@ -1,4 +1,4 @@
-"""Device inventory: validate, add or update devices; build their SNMP targets.
+"""Device inventory: validate, add, edit or delete devices; build their SNMP targets.
 
 Services take the acting user and plain values, flush and never commit.
 Every refusal is an ``InvalidInput`` with a translated message; the CSV
@@ -8,22 +8,28 @@ from __future__ import annotations
 
 import netaddr
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from telecentre.alerts.models import Alert
+from telecentre.alerts.services import resolve_alert
 from telecentre.audit.services import record
 from telecentre.common.crypto import decrypt, encrypt, encrypted_column
 from telecentre.common.errors import InvalidInput, NotFound
+from telecentre.common.time import utcnow
 from telecentre.extensions import db
 from telecentre.monitoring.checks import Discovery
-from telecentre.monitoring.models import DEVICE_KINDS, Device
+from telecentre.monitoring.models import DEVICE_KINDS, Device, HourlySample, Sample
 from telecentre.monitoring.poller import DeviceSpec
 from telecentre.monitoring.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS, Credentials, Target
+from telecentre.stats.availability import mark_down
 
 for _column in ("community_secret", "v3_auth_secret", "v3_priv_secret"):
     encrypted_column(Device, _column)
 
 FIELDS = ("name", "kind", "address", "port", "snmp_version", "community", "v3_user",
           "v3_auth_protocol", "v3_auth_key", "v3_priv_protocol", "v3_priv_key")
+# Write-only: never shown back (pages, API, audit); left blank on an edit, kept as stored.
+SECRET_FIELDS = ("community", "v3_auth_key", "v3_priv_key")
 
 
 def device_errors(site, fields: dict) -> tuple[dict, list[str]]:
@@ -124,6 +130,80 @@ def save_device(actor, site, fields: dict, *, update: bool = True) -> tuple[Devi
     record(actor, "device.add" if created else "device.update", target=device, site=site,
            details={"name": device.name, "address": device.address, "kind": device.kind})
     return device, created
+
+
+def stored_fields(device: Device) -> dict:
+    """The device's current values as form fields, secrets decrypted (never to be shown)."""
+    return {"name": device.name, "kind": device.kind, "address": device.address,
+            "port": device.port, "snmp_version": device.snmp_version,
+            "community": decrypt(device.community_secret) if device.community_secret else "",
+            "v3_user": device.v3_user or "", "v3_auth_protocol": device.v3_auth_protocol or "",
+            "v3_auth_key": decrypt(device.v3_auth_secret) if device.v3_auth_secret else "",
+            "v3_priv_protocol": device.v3_priv_protocol or "",
+            "v3_priv_key": decrypt(device.v3_priv_secret) if device.v3_priv_secret else ""}
+
+
+def update_device(actor, device: Device, fields: dict, enabled: bool | None = None) -> Device:
+    """Change the fields given of ``device`` (a rename included); return it.
+
+    A field absent or None keeps its value; a secret (community, v3 keys) left
+    blank keeps the stored one, so editing never needs the secrets again.  The
+    whole device is validated again (address inside its site's subnets).
+    Raises InvalidInput and then changes nothing.
+    """
+    before = stored_fields(device)
+    merged = dict(before)
+    for key in FIELDS:
+        value = fields.get(key)
+        if value is None or (key in SECRET_FIELDS and not str(value).strip()):
+            continue
+        merged[key] = value
+    site = device.site
+    clean, errors = device_errors(site, merged)
+    if errors:
+        raise InvalidInput(" ".join(errors), details={"errors": errors})
+    other = find_device(site, clean["name"])
+    if other is not None and other is not device:
+        raise InvalidInput(_("%(site)s already has a device called %(name)s.",
+                             site=site.name, name=clean["name"]))
+    if clean["snmp_version"] == "3":
+        _check_v3_user(clean, device)
+    changed = sorted(k for k in FIELDS if k not in SECRET_FIELDS and k in clean
+                     and str(clean[k]) != str(before[k]))
+    if any(clean.get(k, "") != before[k] for k in SECRET_FIELDS):
+        changed.append("credentials")  # which secret, never its value
+    if (device.address, device.port) != (clean["address"], clean["port"]):
+        device.discovered_at = None  # another box: discover it again
+    _apply(device, clean)
+    if enabled is not None and enabled != device.enabled:
+        device.enabled = enabled
+        changed.append("enabled")
+    db.session.flush()
+    record(actor, "device.update", target=device, site=site,
+           details={"name": device.name, "address": device.address, "kind": device.kind,
+                    "changed": changed})
+    return device
+
+
+def delete_device(actor, device: Device) -> None:
+    """Remove ``device``, its state and history; resolve its alerts; audit it.
+
+    Its availability intervals stay (they are the site's history) but the
+    open one is closed now.
+    """
+    site = device.site
+    record(actor, "device.delete", target=device, site=site,
+           details={"name": device.name, "address": device.address, "kind": device.kind})
+    keys = db.session.scalars(select(Alert.key).where(
+        Alert.source == "snmp", Alert.status != "resolved",
+        Alert.key.like(f"snmp:{device.id}:%"))).all()
+    for key in keys:
+        resolve_alert(key)
+    mark_down("device", device.id, utcnow())
+    db.session.execute(delete(Sample).where(Sample.device_id == device.id))
+    db.session.execute(delete(HourlySample).where(HourlySample.device_id == device.id))
+    db.session.delete(device)  # its DeviceState goes with it
+    db.session.flush()
 
 
 def _check_v3_user(clean: dict, device: Device | None) -> None:

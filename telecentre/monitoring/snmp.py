@@ -37,6 +37,7 @@ with warnings.catch_warnings():
         usmHMAC192SHA256AuthProtocol,
         usmHMACSHAAuthProtocol,
     )
+    from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
     from pysnmp.proto import rfc1902, rfc1905
 
 MAX_GET_VARBINDS = 25
@@ -125,6 +126,7 @@ class SnmpClient:
         self.engine = SnmpEngine()
         self._quiet_mib_compiler()
         self._targets: dict[tuple[str, int], UdpTransportTarget] = {}
+        self._prepared: set[Target] = set()
         self._auth: dict[Credentials, object] = {}
         self._objects: dict[str, ObjectType] = {}
         self._context = ContextData()
@@ -152,6 +154,30 @@ class SnmpClient:
                 key, timeout=self.timeout, retries=self.retries)
         return self._targets[key]
 
+    async def prepare(self, targets) -> int:
+        """Register ``targets`` with the engine before any request is sent; return how many
+        were new.
+
+        pysnmp registers a target on its first request, and every registration
+        makes the next response rebuild the engine's transport map over all
+        targets: a first sweep of n new devices does O(n²) work while their
+        timeouts run (a cold first sweep of 1,500 devices here took 49 s with
+        600 false timeouts).  Registering them all first costs one rebuild,
+        and no request is in flight while it happens.
+        """
+        fresh = 0
+        for target in targets:
+            if target in self._prepared:
+                continue
+            context = self._context_for(target.credentials)
+            LCD.configure(self.engine, self._auth_data(target.credentials),
+                          await self._target(target), context.contextName)
+            self._prepared.add(target)
+            fresh += 1
+            if fresh % 100 == 0:
+                await asyncio.sleep(0)  # let other callbacks of this loop run
+        return fresh
+
     def _object(self, oid: str) -> ObjectType:
         # Numeric ObjectTypes built once and reused: MIB resolution is the
         # other half of pysnmp's per-request cost.
@@ -174,10 +200,11 @@ class SnmpClient:
     async def _request(self, call, target: Target, *args):
         transport = await self._target(target)
         try:
-            error, status, index, varbinds = await asyncio.wait_for(
-                call(self.engine, self._auth_data(target.credentials), transport,
-                     self._context_for(target.credentials), *args, lookupMib=False),
-                self.budget)
+            # asyncio.timeout, not wait_for: no extra task per request.
+            async with asyncio.timeout(self.budget):
+                error, status, index, varbinds = await call(
+                    self.engine, self._auth_data(target.credentials), transport,
+                    self._context_for(target.credentials), *args, lookupMib=False)
         except TimeoutError:
             raise SnmpTimeout(f"{target.address}:{target.port} did not answer") from None
         if error:

@@ -12,8 +12,13 @@ from telecentre.common.time import utcnow
 from telecentre.extensions import db
 from telecentre.monitoring import charts, history, overview
 from telecentre.monitoring.alert_texts import alert_title, metric_label
-from telecentre.monitoring.forms import DeviceForm
-from telecentre.monitoring.services import get_device, save_device
+from telecentre.monitoring.forms import DeviceDeleteForm, DeviceEditForm, DeviceForm
+from telecentre.monitoring.services import (
+    delete_device,
+    get_device,
+    save_device,
+    update_device,
+)
 from telecentre.sites.services import get_site
 
 bp = Blueprint("monitoring", __name__, url_prefix="/it")
@@ -80,6 +85,51 @@ def device(device_id):
     return render_template("monitoring/device.html", device=device_, graphs=graphs, days=days,
                            alerts=overview.active_alerts(device=device_),
                            alert_title=alert_title, metric_label=metric_label)
+
+
+@bp.route("/devices/<int:device_id>/edit", methods=["GET", "POST"])
+@access("it")
+def edit_device(device_id):
+    """Change a device's name, kind, address, SNMP settings or credentials."""
+    device_ = get_device(device_id)
+    form = DeviceEditForm(obj=device_ if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            fields = {k: v for k, v in form.data.items() if k not in ("csrf_token", "enabled")}
+            try:
+                update_device(current_user, device_, fields, enabled=form.enabled.data)
+                db.session.commit()
+                flash(_("Device saved."), "info")
+                return redirect(url_for("monitoring.device", device_id=device_.id))
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                status = exc.status
+        else:
+            status = 422
+    return render_template("monitoring/edit_device.html", device=device_, form=form,
+                           delete_form=DeviceDeleteForm(), site=device_.site), status
+
+
+@bp.post("/devices/<int:device_id>/delete")
+@access("it")
+def remove_device(device_id):
+    """Delete a device with its state and history (its alerts are resolved)."""
+    device_ = get_device(device_id)
+    form = DeviceDeleteForm()
+    if not (form.validate_on_submit() and form.confirm.data):
+        flash(_("Tick the box to confirm that the device and its history should be deleted."),
+              "error")
+        return render_template("monitoring/edit_device.html", device=device_,
+                               form=DeviceEditForm(obj=device_), delete_form=form,
+                               site=device_.site), 422
+    site_ = device_.site
+    name = device_.name
+    delete_device(current_user, device_)
+    db.session.commit()
+    flash(_("Device %(name)s deleted.", name=name), "info")
+    return redirect(url_for("monitoring.site", slug=site_.slug))
 
 
 @bp.get("/alerts")

@@ -87,3 +87,20 @@ def test_toobig_halves_the_request_until_it_fits(snmp, snmpd_v2c, monkeypatch):
     values = snmp.get(snmpd_v2c, wanted)
     assert list(values) == wanted
     assert sizes[0] == 10 and max(sizes[1:]) <= 5 and sizes.count(3) + sizes.count(2) >= 4
+
+
+def test_prepare_registers_targets_with_the_engine_once(snmp):
+    # Nothing is sent: prepare only registers the targets (one transport-map
+    # rebuild for a whole cold sweep instead of one per new device).
+    from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
+
+    targets = [Target(f"127.0.3.{i}", 1161, Credentials(community="prepare-test"))
+               for i in range(1, 6)]
+
+    async def prepare(client, batch):
+        return await client.prepare(batch)
+
+    assert snmp.run(prepare, targets) == 5
+    assert snmp.run(prepare, targets + targets[:2]) == 0
+    registered = {key[2] for key in LCD._get_cache(snmp.client.engine)["addr"]}
+    assert {(t.address, t.port) for t in targets} <= registered
