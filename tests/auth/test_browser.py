@@ -7,7 +7,7 @@ import pyotp
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.console.browser import browser_context, check_accessibility, screenshot, sign_in
+from tests.browser import browser_context, check_accessibility, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
