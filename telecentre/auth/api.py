@@ -12,7 +12,6 @@ from telecentre.auth.services import authenticate, issue_token
 from telecentre.auth.two_step_views import account_key
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
-from telecentre.common.ratelimit import failed
 from telecentre.extensions import db, limiter
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
@@ -51,7 +50,7 @@ def _otp_refused(response) -> bool:
 
 @bp.post("/auth/token")
 @access("public", csrf_check=False)
-@limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"], deduct_when=failed)
+@limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"])  # every attempt: exact under bursts
 @limiter.shared_limit(lambda: current_app.config["RATELIMIT_TOTP"], scope="two-step-account",
                       key_func=account_key, deduct_when=_otp_refused)
 @api_doc("Get a bearer token for a login and password (and code, with two-step sign-in)",
