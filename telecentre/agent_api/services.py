@@ -232,16 +232,21 @@ def heartbeat(agent: Agent, body, now: datetime, address: str | None = None) -> 
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    # Every change to the agent row first, so that one UPDATE (at the next query's
+    # autoflush) writes them all; unchanged values are not written.
     agent.last_seen_at, agent.online = now, True
-    if agent.seat is not None:  # seat availability for the statistics
-        mark_up("seat", agent.seat_id, agent.seat.site_id, now, grace=timedelta(
-            seconds=current_app.config["AGENT_OFFLINE_SECONDS"]))
+    agent.heartbeat_count = Agent.heartbeat_count + 1  # in SQL: concurrent workers add up
     agent.state, agent.version = body.state, body.version or agent.version
     agent.health, agent.outbox_pending = body.health, body.outbox_pending
     if address and address != agent.address:
         agent.address = address[:45]
-    if body.state == "locked" and body.outbox_pending == 0 and agent.seat is not None:
-        _close_sessions_the_agent_never_ran(agent, now)
+    if agent.seat_id is not None:
+        # Seat availability for the statistics. The seat is at the agent's site (enrolment
+        # binds it there), so its row need not be loaded.
+        mark_up("seat", agent.seat_id, agent.site_id, now, grace=timedelta(
+            seconds=current_app.config["AGENT_OFFLINE_SECONDS"]))
+        if body.state == "locked" and body.outbox_pending == 0:
+            _close_sessions_the_agent_never_ran(agent, now)
     commands = db.session.scalars(
         select(Command)
         .where(Command.agent_id == agent.id, Command.status == "pending")
