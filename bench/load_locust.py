@@ -20,7 +20,7 @@ import random
 from datetime import datetime, timezone
 
 import gevent
-from locust import FastHttpUser, between, constant_pacing, task
+from locust import FastHttpUser, between, constant_pacing, events, task
 
 with open(os.environ["LOAD_AGENTS_FILE"]) as fh:
     _AGENTS = json.load(fh)
@@ -31,6 +31,15 @@ SITES = _RESIDENTS["sites"]
 # One locust process hands out each agent and resident once (no --processes).
 _next_agent = itertools.count()
 _next_resident = itertools.count()
+OUTCOMES = {"booked": 0, "seat_taken": 0, "cancelled": 0}
+
+
+@events.quitting.add_listener
+def _write_outcomes(environment, **_kwargs):
+    """Leave the booking outcomes for load_test.py (locust counts a 409 as a plain success)."""
+    if os.environ.get("LOAD_OUTCOMES_FILE"):
+        with open(os.environ["LOAD_OUTCOMES_FILE"], "w") as fh:
+            json.dump(OUTCOMES, fh)
 
 
 class AgentUser(FastHttpUser):
@@ -111,10 +120,12 @@ class ResidentUser(FastHttpUser):
                               name="POST /api/v1/bookings", catch_response=True) as reply:
             if reply.status_code == 201:
                 booking_id = reply.json()["id"]
+                OUTCOMES["booked"] += 1
             elif reply.status_code == 409 and reply.json().get("error") == "seat_taken":
                 # Another resident booked the same seat and slot between our look and our
                 # request: the server refused the double booking, as it must. A right answer.
                 reply.success()
+                OUTCOMES["seat_taken"] += 1
                 return
             else:
                 reply.failure(f"HTTP {reply.status_code}: {reply.text[:200]}")
@@ -134,3 +145,5 @@ class ResidentUser(FastHttpUser):
                 reply.failure(f"HTTP {reply.status_code}: {reply.text[:200]}")
             elif reply.json()["status"] != "cancelled":
                 reply.failure(f"status {reply.json()['status']} after cancelling")
+            else:
+                OUTCOMES["cancelled"] += 1

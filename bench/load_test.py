@@ -24,6 +24,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -209,12 +210,35 @@ class MachineLoad:
         self.thread.join()
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds used so far by these processes (gone ones count 0)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the test database now."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d "
+                                 "AND pid <> pg_backend_pid()"), {"d": DB_NAME}).scalars().all()
+    engine.dispose()
+    return list(pids)
+
+
 def read_stats(prefix: Path) -> list[dict]:
     with open(f"{prefix}_stats.csv") as fh:
         return list(csv.DictReader(fh))
 
 
-def report(rows, seconds, agents, heartbeat_seconds, load: MachineLoad) -> int:
+def report(rows, seconds, agents, heartbeat_seconds, load: MachineLoad, cpu: dict) -> int:
     """Print the table and the verdict; return the number of failed requests."""
     print(f"\n{'endpoint':48} {'requests':>9} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7}"
           f" {'p99 ms':>7} {'max ms':>7}")
@@ -239,6 +263,8 @@ def report(rows, seconds, agents, heartbeat_seconds, load: MachineLoad) -> int:
               f"(max {max(load.samples):.0f}%) of {os.cpu_count()} cores, load average "
               f"{sum(load.loads) / len(load.loads):.2f} (max {max(load.loads):.2f}) — "
               "server, PostgreSQL and locust together")
+    print("CPU used during the run, ms per request: " + ", ".join(
+        f"{name} {1000 * used / max(total, 1):.1f} ({used:.0f} s)" for name, used in cpu.items()))
     return failed
 
 
@@ -284,16 +310,31 @@ def main() -> int:
         print(f"server: gunicorn, {args.workers} workers x {args.threads} threads; "
               f"locust: {users} users for {args.duration}\n$ {' '.join(command[2:])}")
         locust_env = {**os.environ, "LOAD_AGENTS_FILE": str(workdir / "agents.json"),
-                      "LOAD_RESIDENTS_FILE": str(workdir / "residents.json")}
+                      "LOAD_RESIDENTS_FILE": str(workdir / "residents.json"),
+                      "LOAD_OUTCOMES_FILE": str(workdir / "outcomes.json")}
+        server_pids, pg_pids = server.pids(), backend_pids(url)
+        before = cpu_seconds(server_pids), cpu_seconds(pg_pids), \
+            resource.getrusage(resource.RUSAGE_CHILDREN)
         with MachineLoad() as load:
             started = time.monotonic()
             result = subprocess.run(command, env=locust_env, cwd=ROOT, capture_output=True,
                                     text=True)
             seconds = time.monotonic() - started
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # Backends opened during the run are missed if they also closed; the pool keeps them.
+        cpu = {"server": cpu_seconds(server_pids) - before[0],
+               "PostgreSQL": cpu_seconds(set(pg_pids) | set(backend_pids(url))) - before[1],
+               "locust": (children.ru_utime + children.ru_stime
+                          - before[2].ru_utime - before[2].ru_stime)}
         (workdir / "locust.log").write_text(result.stdout + result.stderr)
         failed = report(read_stats(workdir / "locust"), seconds, len(agents), heartbeat_seconds,
-                        load)
-        with urllib.request.urlopen(f"{server.url}/metrics", timeout=30) as reply:  # nosec B310
+                        load, cpu)
+        if (workdir / "outcomes.json").exists():
+            outcomes = json.loads((workdir / "outcomes.json").read_text())
+            print(f"bookings: {outcomes['booked']} made and {outcomes['cancelled']} cancelled; "
+                  f"{outcomes['seat_taken']} refused with 409 seat_taken (another resident "
+                  "took the seat first: counted as a right answer)")
+        with urllib.request.urlopen(f"{server.url}/metrics", timeout=120) as reply:  # nosec B310
             metrics = reply.read().decode()
         print("\n/metrics (agents):")
         for line in metrics.splitlines():

@@ -25,7 +25,7 @@ def _post_fork(_server, _worker):
     use_multiprocess_dir()
 
 
-def _worker_exit(_server, worker):
+def _child_exit(_server, worker):
     """A worker's latency samples stay summed in /metrics; its live gauges are dropped."""
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)
@@ -44,7 +44,7 @@ def serve(host: str, port: int, workers: int, threads: int = 1) -> None:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_dir  # read by the workers' metrics
     options = {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-",
                "timeout": 60, "graceful_timeout": 10,
-               "post_fork": _post_fork, "worker_exit": _worker_exit}
+               "post_fork": _post_fork, "child_exit": _child_exit}
     if threads > 1:
         options.update(worker_class="gthread", threads=threads)
     try:
