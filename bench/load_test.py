@@ -233,12 +233,23 @@ def backend_pids(url: str) -> list[int]:
     return list(pids)
 
 
+def server_requests(base: str) -> tuple[float, float]:
+    """(requests answered, heartbeats answered) so far, summed over workers, from /metrics."""
+    with urllib.request.urlopen(f"{base}/metrics", timeout=120) as reply:  # nosec B310
+        lines = reply.read().decode().splitlines()
+    counts = [(line, float(line.rsplit(" ", 1)[1])) for line in lines
+              if line.startswith("telecentre_request_seconds_count{")]
+    return (sum(n for _line, n in counts),
+            sum(n for line, n in counts if 'endpoint="agent_api.heartbeat"' in line))
+
+
 def read_stats(prefix: Path) -> list[dict]:
     with open(f"{prefix}_stats.csv") as fh:
         return list(csv.DictReader(fh))
 
 
-def report(rows, seconds, agents, heartbeat_seconds, load: MachineLoad, cpu: dict) -> int:
+def report(rows, seconds, agents, heartbeat_seconds, load: MachineLoad, cpu: dict,
+           answered: tuple[float, float]) -> int:
     """Print the table and the verdict; return the number of failed requests."""
     print(f"\n{'endpoint':48} {'requests':>9} {'failed':>7} {'p50 ms':>7} {'p95 ms':>7}"
           f" {'p99 ms':>7} {'max ms':>7}")
@@ -263,8 +274,11 @@ def report(rows, seconds, agents, heartbeat_seconds, load: MachineLoad, cpu: dic
               f"(max {max(load.samples):.0f}%) of {os.cpu_count()} cores, load average "
               f"{sum(load.loads) / len(load.loads):.2f} (max {max(load.loads):.2f}) — "
               "server, PostgreSQL and locust together")
-    print("CPU used during the run, ms per request: " + ", ".join(
-        f"{name} {1000 * used / max(total, 1):.1f} ({used:.0f} s)" for name, used in cpu.items()))
+    print(f"server side: {answered[0]:.0f} requests answered during the run, "
+          f"{answered[1]:.0f} of them heartbeats ({answered[1] / seconds:.1f}/s)")
+    print("CPU used during the run, ms per request answered: " + ", ".join(
+        f"{name} {1000 * used / max(answered[0], 1):.1f} ({used:.0f} s)"
+        for name, used in cpu.items()))
     return failed
 
 
@@ -313,6 +327,7 @@ def main() -> int:
                       "LOAD_RESIDENTS_FILE": str(workdir / "residents.json"),
                       "LOAD_OUTCOMES_FILE": str(workdir / "outcomes.json")}
         server_pids, pg_pids = server.pids(), backend_pids(url)
+        answered_before = server_requests(server.url)
         before = cpu_seconds(server_pids), cpu_seconds(pg_pids), \
             resource.getrusage(resource.RUSAGE_CHILDREN)
         with MachineLoad() as load:
@@ -321,6 +336,8 @@ def main() -> int:
                                     text=True)
             seconds = time.monotonic() - started
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        answered = tuple(after - before for after, before
+                         in zip(server_requests(server.url), answered_before, strict=True))
         # Backends opened during the run are missed if they also closed; the pool keeps them.
         cpu = {"server": cpu_seconds(server_pids) - before[0],
                "PostgreSQL": cpu_seconds(set(pg_pids) | set(backend_pids(url))) - before[1],
@@ -328,7 +345,7 @@ def main() -> int:
                           - before[2].ru_utime - before[2].ru_stime)}
         (workdir / "locust.log").write_text(result.stdout + result.stderr)
         failed = report(read_stats(workdir / "locust"), seconds, len(agents), heartbeat_seconds,
-                        load, cpu)
+                        load, cpu, answered)
         if (workdir / "outcomes.json").exists():
             outcomes = json.loads((workdir / "outcomes.json").read_text())
             print(f"bookings: {outcomes['booked']} made and {outcomes['cancelled']} cancelled; "
