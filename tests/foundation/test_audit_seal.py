@@ -194,3 +194,15 @@ def test_migration_numbers_entries_chained_before_it(tmp_path):
         assert verify_chain(seal=False) == (3, [])
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_scheduler_job_seals(app):
+    from telecentre.jobs import load_jobs, run_job
+    spec = load_jobs(app)["audit.seal"]
+    assert spec.trigger == "interval" and not spec.sharded
+    record(None, "job.0")
+    record(None, "job.1")
+    db.session.commit()
+    assert run_job(app, spec) == 2
+    db.session.rollback()
+    assert pending_count() == 0 and verify_chain(seal=False) == (2, [])
