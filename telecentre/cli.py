@@ -39,12 +39,14 @@ def init_command():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--threads", default=1, show_default=True, type=int,
+              help="Threads per worker; above 1 gunicorn's gthread workers are used.")
 @with_appcontext
-def serve_command(host, port, workers):
+def serve_command(host, port, workers, threads):
     """Serve the web app and API with gunicorn (JSON logs unless LOG_FORMAT=text)."""
     from flask import current_app
     from telecentre.serve import serve
-    serve(host, port, workers, current_app.config.get("LOG_FORMAT") or "json")
+    serve(host, port, workers, threads, current_app.config.get("LOG_FORMAT") or "json")
 
 
 @click.command("scheduler")

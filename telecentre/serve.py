@@ -1,4 +1,8 @@
 """Serving the app with gunicorn from the ``telecentre serve`` command."""
+import os
+import shutil
+import tempfile
+
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
@@ -28,16 +32,42 @@ class JsonLogger(Logger):
             handler.setFormatter(JsonFormatter())
 
 
-def serve(host: str, port: int, workers: int, log_format: str = "json") -> None:
-    """Run gunicorn on ``host:port`` with ``workers`` worker processes (blocks).
+def _post_fork(_server, _worker):
+    from telecentre.ops.metrics import use_multiprocess_dir
+    use_multiprocess_dir()
+
+
+def _child_exit(_server, worker):
+    """A worker's latency samples stay summed in /metrics; its live gauges are dropped."""
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def serve(host: str, port: int, workers: int, threads: int = 1,
+          log_format: str = "json") -> None:
+    """Run gunicorn on ``host:port`` with ``workers`` processes of ``threads`` threads (blocks).
 
     With JSON logs the app writes one line per request (``telecentre.request``),
-    so gunicorn's access log is off; with text logs it stays on.
+    so gunicorn's access log is off; with text logs it stays on. Unless
+    ``PROMETHEUS_MULTIPROC_DIR`` is set already, a fresh directory is made for
+    it, so that /metrics sums the request figures of every worker whichever
+    worker answers the scrape.
     """
+    own_dir = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        own_dir = tempfile.mkdtemp(prefix="telecentre-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_dir  # read by the workers' metrics
     options = {"bind": f"{host}:{port}", "workers": workers,
-               "timeout": 60, "graceful_timeout": 10}
+               "timeout": 60, "graceful_timeout": 10,
+               "post_fork": _post_fork, "child_exit": _child_exit}
+    if threads > 1:
+        options.update(worker_class="gthread", threads=threads)
     if log_format == "json":
         options["logger_class"] = JsonLogger
     else:
         options["accesslog"] = "-"
-    _Server(options, log_format).run()
+    try:
+        _Server(options, log_format).run()
+    finally:
+        if own_dir:
+            shutil.rmtree(own_dir, ignore_errors=True)

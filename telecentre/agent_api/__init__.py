@@ -25,6 +25,10 @@ def init_app(app):
     register_agent_bridge(AgentBridge())  # remote actions: host keys, hints, relays, commands
     if offline_seat_states not in STATE_PROVIDERS:
         STATE_PROVIDERS.append(offline_seat_states)
+    from telecentre.agent_api.metrics import agent_metrics
+    from telecentre.ops.metrics import register_collector
+
+    register_collector("agents", agent_metrics)
     app.register_blueprint(views.bp)
     app.register_blueprint(pages.bp)
     register_nav("agents.index", _l("PC agents"), roles=("it", "admin"), order=62)

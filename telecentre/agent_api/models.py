@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from telecentre.common.time import utcnow
@@ -50,6 +51,8 @@ class Agent(db.Model):
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     online: Mapped[bool] = mapped_column(default=False)
+    # Heartbeats received, for /metrics (kept in the row, so every worker counts into one total).
+    heartbeat_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     state: Mapped[str] = mapped_column(String(20), default="locked")
     health: Mapped[dict] = mapped_column(JSON, default=dict)
     outbox_pending: Mapped[int] = mapped_column(default=0)

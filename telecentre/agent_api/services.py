@@ -182,8 +182,9 @@ def upcoming_bookings(agent: Agent, now: datetime) -> list[dict]:
         return []
     window = now + timedelta(hours=current_app.config["AGENT_OFFLINE_WINDOW_HOURS"])
     iterations = int(current_app.config["AGENT_CODE_HASH_ITERATIONS"])
-    bookings = db.session.scalars(
-        select(Booking)
+    # Plain rows, not ORM objects: this runs on every heartbeat.
+    bookings = db.session.execute(
+        select(Booking.id, Booking.start, Booking.end, Booking.code)
         .where(
             Booking.seat_id == agent.seat_id,
             Booking.status.in_(OPEN_STATUSES),
@@ -213,7 +214,9 @@ def upcoming_bookings(agent: Agent, now: datetime) -> list[dict]:
 def policy_for(agent: Agent) -> dict:
     """The policy part of a heartbeat reply."""
     # One query, not two lazy loads (site, then policy): this runs on every heartbeat.
-    site_policy = db.session.scalar(select(SitePolicy).where(SitePolicy.site_id == agent.site_id))
+    site_policy = db.session.execute(
+        select(SitePolicy.kiosk_idle_seconds, SitePolicy.kiosk_session_minutes)
+        .where(SitePolicy.site_id == agent.site_id)).one()
     config = current_app.config
     return {
         "warn_minutes": list(config["AGENT_WARN_MINUTES"]),
@@ -232,18 +235,23 @@ def heartbeat(agent: Agent, body, now: datetime, address: str | None = None) -> 
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    # Every change to the agent row first, so that one UPDATE (at the next query's
+    # autoflush) writes them all; unchanged values are not written.
     agent.last_seen_at, agent.online = now, True
-    if agent.seat is not None:  # seat availability for the statistics
-        mark_up("seat", agent.seat_id, agent.seat.site_id, now, grace=timedelta(
-            seconds=current_app.config["AGENT_OFFLINE_SECONDS"]))
+    agent.heartbeat_count = Agent.heartbeat_count + 1  # in SQL: concurrent workers add up
     agent.state, agent.version = body.state, body.version or agent.version
     agent.health, agent.outbox_pending = body.health, body.outbox_pending
     if address and address != agent.address:
         agent.address = address[:45]
-    if body.state == "locked" and body.outbox_pending == 0 and agent.seat is not None:
-        _close_sessions_the_agent_never_ran(agent, now)
-    commands = db.session.scalars(
-        select(Command)
+    if agent.seat_id is not None:
+        # Seat availability for the statistics. The seat is at the agent's site (enrolment
+        # binds it there), so its row need not be loaded.
+        mark_up("seat", agent.seat_id, agent.site_id, now, grace=timedelta(
+            seconds=current_app.config["AGENT_OFFLINE_SECONDS"]))
+        if body.state == "locked" and body.outbox_pending == 0:
+            _close_sessions_the_agent_never_ran(agent, now)
+    commands = db.session.execute(
+        select(Command.id, Command.kind, Command.args)
         .where(Command.agent_id == agent.id, Command.status == "pending")
         .order_by(Command.id)
     )
@@ -266,14 +274,15 @@ def _close_sessions_the_agent_never_ran(agent: Agent, now: datetime) -> None:
     unlock reply never reached it. Close such sessions (older than a grace period, so that an
     unlock whose reply is still on its way is left alone)."""
     grace = timedelta(seconds=max(30, 3 * int(current_app.config["HEARTBEAT_SECONDS"])))
-    stale = db.session.scalars(
-        select(UsageSession).where(
+    stale = db.session.scalars(  # ids only: nearly always none, and this runs every heartbeat
+        select(UsageSession.id).where(
             UsageSession.seat_id == agent.seat_id,
             UsageSession.ended_at.is_(None),
             UsageSession.started_at < now - grace,
         )
     ).all()
-    for session in stale:
+    for session_id in stale:
+        session = db.session.get(UsageSession, session_id)
         session.ended_at, session.end_reason = now, "not_started"
 
 

@@ -7,16 +7,32 @@ audit = AppGroup("audit", help="The audit log.")
 
 @audit.command("verify")
 def verify_command():
-    """Check the hash chain of the whole audit log; exit 1 on any break."""
+    """Seal waiting entries, then check the hash chain of the whole log; exit 1 on any break."""
     from sqlalchemy import select
 
     from telecentre.audit.models import AuditEntry
-    from telecentre.audit.services import verify_chain
+    from telecentre.audit.services import pending_count, verify_chain
     from telecentre.extensions import db
     count, problems = verify_chain()
+    db.session.commit()  # keep what was sealed
     for problem in problems:
         click.echo(problem, err=True)
-    head = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    click.echo(f"{count} entries checked, {len(problems)} problem(s); head {head or '-'}")
+    pending = pending_count()
+    head = db.session.scalar(select(AuditEntry.hash).where(AuditEntry.seq.is_not(None))
+                             .order_by(AuditEntry.seq.desc()).limit(1))
+    click.echo(f"{count} entries checked, {len(problems)} problem(s); head {head or '-'}"
+               + (f"; {pending} written since, not sealed yet" if pending else ""))
     if problems:
         raise SystemExit(1)
+
+
+@audit.command("seal")
+def seal_command():
+    """Seal every entry written since the last seal into the hash chain."""
+    from telecentre.audit.services import seal_all
+    from telecentre.common.db import begin_write
+    from telecentre.extensions import db
+    begin_write(db.session)
+    sealed = seal_all()
+    db.session.commit()
+    click.echo(f"{sealed} entries sealed")

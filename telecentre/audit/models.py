@@ -14,7 +14,10 @@ class AuditEntry(db.Model):
 
     Entries form a hash chain: ``hash`` covers the entry's content and the
     previous entry's hash, so changing or removing an entry in the middle is
-    found by ``telecentre audit verify``.
+    found by ``telecentre audit verify``. An entry is written unsealed (``seq``,
+    ``prev_hash`` and ``hash`` empty) inside its own transaction, and sealed
+    into the chain shortly after it commits (``seal_pending``): the chain's
+    order is ``seq``, and no writer waits for another to extend it.
     """
 
     __tablename__ = "audit_entries"
@@ -31,5 +34,6 @@ class AuditEntry(db.Model):
                                                 index=True)
     ip: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64), default="")
-    hash: Mapped[str] = mapped_column(String(64), default="", unique=True)
+    seq: Mapped[int | None] = mapped_column(unique=True)  # place in the chain, once sealed
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)

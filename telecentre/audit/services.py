@@ -1,11 +1,19 @@
-"""Writing and verifying the audit log (append-only, hash-chained)."""
+"""Writing, sealing and verifying the audit log (append-only, hash-chained).
+
+``record`` appends an entry inside the caller's transaction without touching
+the chain, so audited writes (every booking) run side by side. ``seal_pending``
+— the ``audit.seal`` job every few seconds, and ``telecentre audit verify``
+before it checks — chains committed entries in order under one short lock.
+Until it is sealed (seconds), an entry is not yet protected by the chain.
+"""
 import hashlib
 import json
 
 from flask import has_request_context, request
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from telecentre.audit.models import AuditEntry
+from telecentre.common.db import begin_write
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
 
@@ -31,12 +39,51 @@ def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _last_hash() -> str:
+def _chain_head() -> tuple[int, str]:
+    """Return (seq, hash) of the last sealed entry, or (0, GENESIS)."""
+    last = db.session.execute(select(AuditEntry.seq, AuditEntry.hash)
+                              .where(AuditEntry.seq.is_not(None))
+                              .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (last.seq, last.hash) if last else (0, GENESIS)
+
+
+def seal_pending(limit: int = 2000) -> int:
+    """Seal up to ``limit`` unsealed entries into the chain, in id order; return how many.
+
+    Entries are appended unsealed by ``record`` (so that audited writes never
+    wait for each other); this gives each committed one the next ``seq``, the
+    previous entry's hash and its own. On PostgreSQL one sealer at a time holds
+    the chain's advisory lock until its transaction ends — a short transaction
+    that writes only audit rows. On SQLite the caller's write lock
+    (``begin_write``) does the same. Flushes, never commits.
+    """
     if db.session.get_bind().dialect.name == "postgresql":
-        # One appender at a time, so that two entries never claim the same predecessor.
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-    last = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    return last or GENESIS
+    seq, prev = _chain_head()
+    pending = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.seq.is_(None)).order_by(AuditEntry.id).limit(limit)
+        .execution_options(populate_existing=True)).all()
+    for entry in pending:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev
+        entry.hash = prev = entry_digest(entry, prev)
+    db.session.flush()
+    return len(pending)
+
+
+def seal_all(batch: int = 2000) -> int:
+    """Seal every entry waiting to be sealed; return how many were."""
+    total = 0
+    while (sealed := seal_pending(batch)):
+        total += sealed
+        if sealed < batch:
+            break
+    return total
+
+
+def pending_count() -> int:
+    """How many entries are not sealed into the chain yet."""
+    return db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.seq.is_(None)))
 
 
 def record(actor, action: str, *, target=None, site=None, details: dict | None = None,
@@ -60,29 +107,34 @@ def record(actor, action: str, *, target=None, site=None, details: dict | None =
         ip=ip,
         details=details or {},
     )
-    db.session.flush()  # earlier writes first: they may be what takes the write lock
-    entry.prev_hash = _last_hash()
-    entry.hash = entry_digest(entry, entry.prev_hash)
     db.session.add(entry)
-    db.session.flush()
+    db.session.flush()  # unsealed: seal_pending chains it once the transaction has committed
     return entry
 
 
-def verify_chain(batch: int = 5000) -> tuple[int, list[str]]:
-    """Walk the whole log in order; return (entries checked, problems found)."""
+def verify_chain(batch: int = 5000, *, seal: bool = True) -> tuple[int, list[str]]:
+    """Walk the sealed log in chain order; return (entries checked, problems found).
+
+    With ``seal`` the entries waiting to be sealed are sealed first (flushed,
+    not committed: the caller commits). Entries still unsealed afterwards are
+    not problems; ``pending_count()`` tells how many there are.
+    """
+    if seal:
+        begin_write(db.session)
+        seal_all()
     problems: list[str] = []
-    prev, count, last_id = GENESIS, 0, 0
+    prev, count, last_seq = GENESIS, 0, 0
     while True:
-        rows = db.session.scalars(select(AuditEntry).where(AuditEntry.id > last_id)
-                                  .order_by(AuditEntry.id).limit(batch)).all()
+        rows = db.session.scalars(select(AuditEntry).where(AuditEntry.seq > last_seq)
+                                  .order_by(AuditEntry.seq).limit(batch)).all()
         if not rows:
             return count, problems
         for entry in rows:
             count += 1
-            if entry.prev_hash != prev:
+            if entry.prev_hash != prev or entry.seq != last_seq + 1:
                 problems.append(f"entry {entry.id}: does not follow the entry before it "
                                 "(an entry was removed or inserted)")
             if entry.hash != entry_digest(entry, entry.prev_hash):
                 problems.append(f"entry {entry.id}: content changed after it was written")
-            prev, last_id = entry.hash, entry.id
+            prev, last_seq = entry.hash, entry.seq
         db.session.expunge_all()

@@ -16,11 +16,31 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+
+
+def _request_histogram(registry):
+    return Histogram(
+        "telecentre_request_seconds", "Time to answer an HTTP request",
+        ["endpoint", "method", "status"], registry=registry,
+        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+
+
 _REQUESTS = CollectorRegistry(auto_describe=True)
-REQUEST_SECONDS = Histogram(
-    "telecentre_request_seconds", "Time to answer an HTTP request",
-    ["endpoint", "method", "status"], registry=_REQUESTS,
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+REQUEST_SECONDS = _request_histogram(_REQUESTS)
+
+
+def use_multiprocess_dir():
+    """In a freshly forked gunicorn worker: keep the request figures in PROMETHEUS_MULTIPROC_DIR.
+
+    prometheus_client picks where values live when it is imported; the
+    ``telecentre`` command imported it in the master before the directory was
+    set, so the worker makes its histogram again now that it is.
+    """
+    global _REQUESTS, REQUEST_SECONDS
+    from prometheus_client import values
+    values.ValueClass = values.get_value_class()
+    _REQUESTS = CollectorRegistry(auto_describe=True)
+    REQUEST_SECONDS = _request_histogram(_REQUESTS)
 
 # Features add callables that yield metric families read from the database.
 COLLECTORS: dict[str, Callable[[], Iterable]] = {}
