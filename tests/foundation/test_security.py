@@ -27,9 +27,13 @@ def test_headers_on_every_route(make_app, create_user, login, signed_in):
                                   "csrf_token": CSRF_RE.search(page).group(1)})
         assert reply.status_code == 302
     assert EXPECTED  # the same routes as the access matrix
+    cookies_seen = 0
     for url in _get_urls(app):
         reply = client.get(url, base_url="https://localhost")
         h = reply.headers
+        for cookie in h.getlist("Set-Cookie"):
+            cookies_seen += 1
+            _assert_cookie_flags(cookie, url)
         csp = h["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp, url
         assert "frame-ancestors 'none'" in csp
@@ -38,6 +42,16 @@ def test_headers_on_every_route(make_app, create_user, login, signed_in):
         assert h["Strict-Transport-Security"].startswith("max-age=")
         if signed_in or url.startswith("/api/"):
             assert h.get("Cache-Control") == "no-store", url
+    assert cookies_seen > 0  # the pages do set the session cookie: the flags were checked
+
+
+def _assert_cookie_flags(cookie: str, url: str) -> None:
+    name, _, rest = cookie.partition("=")
+    flags = {part.strip().split("=")[0].lower(): part.strip() for part in rest.split(";")[1:]}
+    assert name.startswith("__Host-"), (url, cookie)
+    assert "secure" in flags and "httponly" in flags, (url, cookie)
+    assert flags.get("samesite", "").lower() == "samesite=lax", (url, cookie)
+    assert flags.get("path") == "Path=/" and "domain" not in flags, (url, cookie)
 
 
 def test_no_inline_scripts_or_styles_in_templates():
