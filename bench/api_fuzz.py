@@ -150,9 +150,19 @@ def fuzz(server, name: str, header: str | None, args, workdir: Path) -> dict:
 
 
 def access_counts(log_path: Path) -> Counter:
-    """Count the /api/v1 requests in the server's access log by status."""
+    """Count the /api/v1 requests in the server's log by status: gunicorn's access lines
+    (text logs) or the app's one JSON line per request (``telecentre.request``)."""
     counts: Counter = Counter()
     for line in log_path.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("logger") == "telecentre.request" and \
+                    str(entry.get("path", "")).startswith("/api/v1/"):
+                counts[int(entry["status"])] += 1
+            continue
         match = ACCESS_LINE.search(line)
         if match and " /api/v1/" in match["request"]:
             counts[int(match["status"])] += 1

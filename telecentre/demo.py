@@ -79,6 +79,7 @@ def seed_demo(app) -> list[tuple[str, str, str]]:
 def main() -> None:
     """Prepare the demo database and run the whole system until interrupted."""
     os.environ.setdefault("TELECENTRE_SECURE_COOKIES", "false")  # plain http on loopback
+    os.environ.setdefault("TELECENTRE_LOG_FORMAT", "text")  # people read this terminal
     from flask_migrate import upgrade
 
     from telecentre import create_app
