@@ -186,7 +186,7 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="api-fuzz-"))
     url = _database() if args.database == "postgresql" else None
     server = ServerProcess(workdir, args.port, database_url=url, workers=args.workers,
-                           LOG_LEVEL="WARNING", **GENEROUS_LIMITS)
+                           **GENEROUS_LIMITS)  # INFO: one JSON line per request, counted below
     started = time.monotonic()
     try:
         server.cli("init")

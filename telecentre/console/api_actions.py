@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
-from telecentre.api.schemas import Body, parse_body
+from telecentre.api.schemas import Body, RowId, parse_body
 from telecentre.api.openapi import api_doc
 from telecentre.auth.models import User
 from telecentre.booking import queue, services as booking_services
@@ -31,7 +31,7 @@ ERRORS = (400, 401, 403, 404, 409, 422)
 
 
 class ResidentRefIn(Body):
-    resident_id: int = Field(ge=1)
+    resident_id: RowId
 
 
 class MinutesIn(Body):

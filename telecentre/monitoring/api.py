@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from telecentre.alerts.models import Alert
 from telecentre.api.openapi import api_doc
-from telecentre.api.schemas import Body, parse_body
+from telecentre.api.schemas import Body, parse_body, query_text
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError, InvalidInput
 from telecentre.extensions import db
@@ -150,16 +150,18 @@ def _commit(change):
 @access("it")
 @api_doc("List the monitored devices with their status (filter by site and kind)",
          responses={200: [DeviceOut]}, tags=["monitoring"], errors=(401, 403, 404, 422),
-         query={"site": {"type": "string", "description": "site slug"},
+         query={"site": {"type": "string", "minLength": 1, "maxLength": 60,
+                         "description": "site slug"},
                 "kind": {"type": "string", "enum": list(DEVICE_KINDS)}})
 def devices():
     """Return the devices, by site, kind and name."""
     query = (select(Device).options(selectinload(Device.state), selectinload(Device.site))
              .order_by(Device.site_id, Device.kind, Device.name))
-    if request.args.get("site"):
-        query = query.where(Device.site_id == get_site(request.args["site"]).id)
+    site = query_text("site", min_length=1, max_length=60)
+    if site is not None:
+        query = query.where(Device.site_id == get_site(site).id)
     kind = request.args.get("kind")
-    if kind:
+    if kind is not None:  # present but empty is as wrong as an unknown kind
         if kind not in DEVICE_KINDS:
             raise InvalidInput(_("Unknown device kind “%(kind)s”; use one of: %(kinds)s.",
                                  kind=kind, kinds=", ".join(DEVICE_KINDS)),

@@ -131,3 +131,11 @@ def test_another_sites_staff_are_refused(client, create_user, room):
     reply = client.post(f"/api/v1/console/sites/{OTHER}/seats/{seat.id}/lock", headers=headers)
     assert reply.status_code == 404
     assert _commands() == []
+
+
+def test_an_id_beyond_the_database_is_invalid_not_an_error(client, attendant, room):
+    headers = _bearer(client, attendant)
+    for url in (f"{API}/queue", f"{API}/seats/{room['seats']['PC-04'].id}/walk-in"):
+        reply = client.post(url, json={"resident_id": 11251729969}, headers=headers)
+        assert reply.status_code == 422, url  # found by Schemathesis: was a 500 on PostgreSQL
+        assert reply.get_json()["details"]["fields"] == ["resident_id"]
