@@ -32,6 +32,7 @@ import os
 import threading
 import time
 
+from flask import g, has_request_context
 from limits.errors import ConfigurationError
 from limits.storage import Storage
 from sqlalchemy import (Float, Index, Integer, String, bindparam, case, create_engine,
@@ -157,11 +158,16 @@ class DatabaseStorage(Storage):
                     index_elements=[c.key],
                     set_={"hits": case((expired, amount), else_=c.hits + amount),
                           "expiry": case((expired, end), else_=c.expiry)})
-                .returning(c.hits)
+                .returning(c.hits, c.expiry)
             )
         return self._upserts[dialect]
 
     # ------------------------------------------------------------ the storage API
+    # After a request's own hit, Flask-Limiter reads the counter and its window's end
+    # again for the X-RateLimit-* and Retry-After headers: two more round trips each
+    # time. The hit's RETURNING already gave both, so the rest of that request takes
+    # them from there (``flask.g``: never across requests, where another worker may
+    # have counted since).
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         """Add ``amount`` to the counter (a new window when it had expired); return the count."""
@@ -169,7 +175,8 @@ class DatabaseStorage(Storage):
         params = {"key": _stored_key(key), "now": now, "amount": amount, "end": now + expiry}
         with self._connect() as conn:
             with conn.begin():
-                count = conn.execute(self._upsert(conn.dialect.name), params).scalar_one()
+                count, ends = conn.execute(self._upsert(conn.dialect.name), params).one()
+            _remember(key, count, ends)
             if now >= self._next_cleanup:
                 self._next_cleanup = now + CLEANUP_SECONDS
                 with conn.begin():
@@ -178,6 +185,9 @@ class DatabaseStorage(Storage):
 
     def get(self, key: str) -> int:
         """The counter's value in its current window (0 when there is none)."""
+        seen = _remembered(key)
+        if seen is not None:
+            return seen[0]
         c = COUNTERS.c
         with self._connect() as conn, conn.begin():
             value = conn.execute(select(c.hits).where(
@@ -186,6 +196,9 @@ class DatabaseStorage(Storage):
 
     def get_expiry(self, key: str) -> float:
         """When the counter's window ends (Unix time; now when there is none)."""
+        seen = _remembered(key)
+        if seen is not None:
+            return seen[1]
         now = time.time()
         c = COUNTERS.c
         with self._connect() as conn, conn.begin():
@@ -230,3 +243,14 @@ def seat_key() -> str:
 def failed(response) -> bool:
     """``deduct_when`` for limits that count refused attempts only (not the 429 itself)."""
     return 400 <= response.status_code < 500 and response.status_code != 429
+
+
+def _remember(key: str, count: int, ends: float) -> None:
+    if has_request_context():
+        g.setdefault("_ratelimit_seen", {})[key] = (count, ends)
+
+
+def _remembered(key: str):
+    if has_request_context():
+        return g.get("_ratelimit_seen", {}).get(key)
+    return None
