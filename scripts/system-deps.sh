@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests and the demo use, when they are missing:
 # net-snmp's agent and tools, OpenSSH's server, Chromium for browser tests,
-# iproute2 for network namespaces. Needs root (or sudo); prints what it would
-# need otherwise and goes on, so that the tests that need them say why they skip.
+# iproute2 for network namespaces, Xvfb for the agent's Tk lock screen. Needs
+# root (or sudo); prints what it would need otherwise and goes on, so that the
+# tests that need them say why they skip.
 set -euo pipefail
-packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2)
+packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2 xvfb)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
