@@ -14,12 +14,14 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from telecentre.agent_api.models import Agent
 from telecentre.alerts.models import Alert
 from telecentre.alerts.services import open_alert, resolve_alert
 from telecentre.common.time import local_today
 from telecentre.extensions import db
+from telecentre.seats.models import Seat
 from telecentre.sites.services import open_ranges_on
 
 PREFIX = "agent:"
@@ -44,14 +46,15 @@ def sync_offline_alerts(now: datetime) -> tuple[list[Alert], list[Alert]]:
     """
     active = {a.key: a for a in db.session.scalars(
         select(Alert).where(Alert.source == "agent", Alert.status != "resolved"))}
-    agents = db.session.scalars(
-        select(Agent).where(Agent.revoked_at.is_(None), Agent.seat_id.is_not(None),
-                            Agent.last_seen_at.is_not(None))).all()
+    agents = db.session.scalars(  # only the silent ones: every other active alert resolves
+        select(Agent).options(selectinload(Agent.seat).selectinload(Seat.site))
+        .where(Agent.online.is_(False), Agent.revoked_at.is_(None), Agent.seat_id.is_not(None),
+               Agent.last_seen_at.is_not(None))).all()
     opened, resolved, open_sites = [], [], {}
     wanted = set()
     for agent in agents:
         seat = agent.seat
-        if agent.online or not seat.in_service or not _open_now(seat.site, now, open_sites):
+        if not seat.in_service or not _open_now(seat.site, now, open_sites):
             continue
         key = alert_key(agent)
         wanted.add(key)
