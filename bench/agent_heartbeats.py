@@ -25,26 +25,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from pgdb import fresh_database  # noqa: E402  (bench/ is the script's own folder)
 sys.path.insert(0, str(ROOT / "tests" / "agent"))
 
-from sqlalchemy import create_engine, text  # noqa: E402
 
 from agent_process import AgentProcess  # noqa: E402
 from tests.agent_api.server_process import ServerProcess  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "agent_bench"
 PORT = 18400
 
 
 def _database(drop_only=False):
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        if not drop_only:
-            conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    engine.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
+    return fresh_database(DB_NAME, drop_only)
 
 
 def _post(url, body, headers=None):

@@ -35,12 +35,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from pgdb import fresh_database  # noqa: E402  (bench/ is the script's own folder)
 
-from sqlalchemy import create_engine, text  # noqa: E402
 
 from tests.agent_api.server_process import ServerProcess, run_in_app  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "fuzz_api"
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance,response_headers_conformance,negative_data_rejection,"
@@ -63,13 +62,7 @@ ACCESS_LINE = re.compile(r'\] "(?P<request>[^"]*)" (?P<status>\d{3}) ')
 
 
 def _database(drop_only=False):
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        if not drop_only:
-            conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    engine.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
+    return fresh_database(DB_NAME, drop_only)
 
 
 def _post(url, body, headers=None):

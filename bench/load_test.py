@@ -38,10 +38,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from pgdb import fresh_database  # noqa: E402  (bench/ is the script's own folder)
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "load_bench"
 TELECENTRE = "from telecentre.cli import main; main()"
 RESIDENT_PASSWORD = "load-test-password-1"
@@ -49,13 +49,7 @@ RESIDENT_PASSWORD = "load-test-password-1"
 
 def database(drop_only=False) -> str:
     """(Re)create the test database; return its URL."""
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        if not drop_only:
-            conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    engine.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
+    return fresh_database(DB_NAME, drop_only)
 
 
 def server_env(url: str, workdir: Path) -> dict:
