@@ -118,7 +118,7 @@ async def discover_device(client, spec: DeviceSpec) -> DiscoveryResult:
 async def discover_all(client, specs, concurrency: int = 16) -> list[DiscoveryResult]:
     """Discover many devices at once (walks are heavier: lower concurrency)."""
     specs = list(specs)
-    await client.prepare(s.target for s in specs)
+    await client.prepare((s.target for s in specs), walks=True)
     semaphore = asyncio.Semaphore(concurrency)
     return list(await asyncio.gather(
         *(_bounded(semaphore, discover_device, client, s) for s in specs)))

@@ -1,6 +1,7 @@
 """The process's one SNMP engine, on its own event-loop thread.
 
-Created on first use with the app's ``SNMP_TIMEOUT`` / ``SNMP_RETRIES`` and
+Created on first use with the app's ``SNMP_TIMEOUT`` / ``SNMP_RETRIES`` /
+``SNMP_FAST_V2C`` and
 kept for the life of the process (scheduler, CLI), because an engine costs
 hundreds of milliseconds to build and only works in the loop that made it.
 """
@@ -21,7 +22,8 @@ def runner(config) -> SnmpRunner:
     with _lock:
         if _runner is None:
             _runner = SnmpRunner(timeout=float(config.get("SNMP_TIMEOUT", DEFAULT_TIMEOUT)),
-                                 retries=int(config.get("SNMP_RETRIES", DEFAULT_RETRIES)))
+                                 retries=int(config.get("SNMP_RETRIES", DEFAULT_RETRIES)),
+                                 fast_v2c=bool(config.get("SNMP_FAST_V2C", True)))
             atexit.register(shutdown)
         return _runner
 
