@@ -5,7 +5,9 @@
 # root (or sudo); prints what it would need otherwise and goes on, so that the
 # tests that need them say why they skip.
 set -euo pipefail
-packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2 xvfb)
+# Extra packages may be named on the command line (bench/snmp_sweep.py compares
+# against prometheus-snmp-exporter: `bash scripts/system-deps.sh prometheus-snmp-exporter`).
+packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2 xvfb "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,4 +28,5 @@ DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recomme
 # Debian starts snmpd as a service on install; the tests run their own.
 if [ -x /usr/sbin/service ] || command -v systemctl >/dev/null; then
   ($sudo service snmpd stop || true) >/dev/null 2>&1
+  ($sudo service prometheus-snmp-exporter stop || true) >/dev/null 2>&1
 fi
