@@ -281,9 +281,12 @@ class V2cGetter:
     def peer_of(address: str, port: int) -> tuple[str, int] | None:
         """The (address, port) answers will come from, or None for a non-IP address."""
         try:
-            return str(ipaddress.ip_address(address)), port
+            ip = ipaddress.ip_address(address)
         except ValueError:
             return None
+        # An IPv4-mapped IPv6 address is that IPv4 host: ask it over IPv4, whose answers
+        # come back from the plain IPv4 address.
+        return str(getattr(ip, "ipv4_mapped", None) or ip), port
 
     async def _transport(self, family: int) -> asyncio.DatagramTransport:
         # The first requests of a sweep arrive together: they share one

@@ -330,6 +330,12 @@ def test_only_v2c_takes_the_fast_lane():
     assert run(lanes)[0] == (("127.0.0.1", 161), None, None)
 
 
+def test_answers_are_expected_from_the_address_in_its_plain_form():
+    assert W.V2cGetter.peer_of("::ffff:127.0.0.1", 161) == ("127.0.0.1", 161)
+    assert W.V2cGetter.peer_of("2001:DB8:0::1", 1161) == ("2001:db8::1", 1161)
+    assert W.V2cGetter.peer_of("router.example", 161) is None
+
+
 # --- both lanes, against the real agents ----------------------------------------------
 
 def test_both_lanes_read_the_same_from_every_simulated_device(sim_target, snmpd_v2c):
