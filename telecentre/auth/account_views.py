@@ -27,6 +27,7 @@ def manage():
     user = current_user
     if user.totp_enabled:
         return render_template("auth/two_step.html", form=DisableTwoStepForm(),
+                               renew_form=DisableTwoStepForm(prefix="renew"),
                                required=two_step.required_for(user),
                                codes_left=two_step.recovery_codes_left(user))
     if user.totp_secret:
@@ -68,6 +69,26 @@ def confirm():
     db.session.commit()
     return render_template("auth/recovery_codes.html", codes=codes,
                            next_url=url_for("account.index"))
+
+
+@bp.post("/two-step/recovery-codes")
+@access("it")
+@limiter.limit(lambda: current_app.config["RATELIMIT_TOTP"])
+def renew_codes():
+    """Replace the recovery codes after a current code (or a recovery code); show them once."""
+    form = DisableTwoStepForm(prefix="renew")
+    if not form.validate_on_submit():
+        flash(_("Type the six-digit code from the app."), "error")
+        return redirect(url_for("account.manage"))
+    try:
+        codes = two_step.renew_recovery_codes(current_user, form.code.data)
+    except DomainError as exc:
+        db.session.commit()  # keep the audited failure
+        flash(exc.message, "error")
+        return redirect(url_for("account.manage"))
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes, renewed=True,
+                           next_url=url_for("account.manage"))
 
 
 @bp.post("/two-step/disable")

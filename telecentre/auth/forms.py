@@ -48,7 +48,8 @@ class RecoveryCodeForm(FlaskForm):
 
 
 class DisableTwoStepForm(FlaskForm):
-    """Turning two-step sign-in off needs a current code (or a recovery code)."""
+    """Turning two-step sign-in off, or renewing the recovery codes, needs a current code
+    (or a recovery code).  Two on one page take different ``prefix``es."""
 
     code = StringField(_l("Code from the app or a recovery code"),
                        validators=[DataRequired(), Length(max=40)],

@@ -214,6 +214,23 @@ def disable(user: User, code: str) -> None:
     record(user, "auth.totp_disabled", target=user, site=user.site_id)
 
 
+def renew_recovery_codes(user: User, code: str) -> list[str]:
+    """Replace the user's recovery codes, proven with a current code or a recovery code.
+
+    The old codes stop working; the new ones are returned to be shown once.
+    Conflict when two-step sign-in is off; InvalidInput for a wrong code
+    (audited). Flushes and audits ``auth.recovery_codes_renewed``.
+    """
+    if not user.totp_enabled:
+        raise Conflict(_("Two-step sign-in is not on."))
+    if check_second_factor(user, code, via="renew_codes") is None:
+        raise InvalidInput(_("That code is not right. Check that the phone's clock is "
+                             "correct and type the code the app shows now."))
+    codes = _new_recovery_codes(user)
+    record(user, "auth.recovery_codes_renewed", target=user, site=user.site_id)
+    return codes
+
+
 def reset(actor: User | None, user: User) -> bool:
     """An admin (or the CLI, actor None) removes a user's two-step sign-in, e.g. a lost phone.
 

@@ -123,7 +123,8 @@ def verify():
             if method is not None:
                 _finish(user, method)
                 if method == "recovery":
-                    flash(_("You used a recovery code; %(n)d are left.",
+                    flash(_("You used a recovery code; %(n)d are left. New ones can be made "
+                            "on your account page.",
                             n=two_step.recovery_codes_left(user)), "info")
                 db.session.commit()
                 return redirect(state.get("next") or url_for("home.index"))

@@ -322,3 +322,32 @@ def test_a_recovery_code_costs_one_argon2_check(enrolled, monkeypatch):
     unused = next(a + b for a in "abcdefgh" for b in "abcdefgh" if a + b not in hints)
     assert two_step.check_second_factor(user, unused + codes[0][2:], via="test") is None
     assert len(calls) == 1  # a miss costs the same single check
+
+
+def test_new_recovery_codes_replace_the_old_ones(app, enrolled, clock):
+    user, secret, codes = enrolled()
+    client = app.test_client()
+    Auth(client).login(user)
+    assert _post(client, "/login/two-step", code=_code(secret, clock)).status_code == 302
+    page = client.get("/account/two-step").get_data(as_text=True)
+    assert "Nowe kody zapasowe" in page and 'id="renew-code"' in page
+    assert page.count('id="code"') == 1  # the turn-off form keeps its own field
+    # A wrong code is refused, audited and changes nothing.
+    reply = client.post("/account/two-step/recovery-codes",
+                        data={"renew-csrf_token": CSRF_RE.search(page).group(1),
+                              "renew-code": "000000"}, follow_redirects=True)
+    assert "Ten kod jest niepoprawny" in reply.get_data(as_text=True)
+    assert two_step.recovery_codes_left(user) == 10
+    # A recovery code proves it too: spent, then every old code is replaced.
+    reply = client.post("/account/two-step/recovery-codes",
+                        data={"renew-csrf_token": CSRF_RE.search(page).group(1),
+                              "renew-code": codes[0]})
+    text = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and "Dotychczasowe kody zapasowe już nie działają" in text
+    fresh = re.findall(r"<li>([a-z2-9]{6}-[a-z2-9]{6})</li>", text)
+    assert len(set(fresh)) == 10 and not set(fresh) & set(codes)
+    assert two_step.recovery_codes_left(user) == 10
+    assert "no-store" in reply.headers["Cache-Control"]
+    assert two_step.check_second_factor(user, codes[1], via="test") is None
+    assert two_step.check_second_factor(user, fresh[1], via="test") == "recovery"
+    assert _actions().count("auth.recovery_codes_renewed") == 1

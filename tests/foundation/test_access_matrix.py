@@ -27,6 +27,7 @@ EXPECTED = {
     "account.start": ("it", False),
     "account.confirm": ("it", False),
     "account.disable": ("it", False),
+    "account.renew_codes": ("it", False),
     "auth_api.token": ("public", False),
     "auth_api.me": ("login", False),
     "api.openapi": ("public", False),
