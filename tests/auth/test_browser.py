@@ -77,6 +77,12 @@ def test_set_up_and_second_step_pages(live_url, context, create_user):
     assert page.url == f"{live_url}/"
     page.goto(f"{live_url}/account/two-step")
     check_accessibility(page, "two-step (on)")
+    # New recovery codes, proven with one of the old ones.
+    page.fill("#renew-code", codes[1])
+    page.click("text=Utwórz nowe kody zapasowe")
+    fresh = re.findall(r"[a-z2-9]{6}-[a-z2-9]{6}", page.locator("ol.recovery-codes").inner_text())
+    assert len(set(fresh)) == 10 and not set(fresh) & set(codes)
+    check_accessibility(page, "new recovery codes")
 
 
 def test_admin_users_page_with_reset_and_the_empty_second_step(live_url, context, create_user):
