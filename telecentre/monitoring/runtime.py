@@ -1,9 +1,9 @@
 """The process's one SNMP engine, on its own event-loop thread.
 
-Created on first use with the app's ``SNMP_TIMEOUT`` / ``SNMP_RETRIES`` /
-``SNMP_FAST_V2C`` and
-kept for the life of the process (scheduler, CLI), because an engine costs
-hundreds of milliseconds to build and only works in the loop that made it.
+Created on first use with the app's ``SNMP_TIMEOUT``, ``SNMP_RETRIES`` and
+``SNMP_FAST_V2C``, and kept for the life of the process (scheduler, CLI),
+because an engine costs hundreds of milliseconds to build and only works in
+the loop that made it.
 """
 import atexit
 import threading

@@ -9,7 +9,7 @@ the client directly.
 
 SNMPv2c GETs -- nearly all of a sweep -- go through
 :class:`~telecentre.monitoring.snmp_wire.V2cGetter`, which encodes and decodes
-them without pyasn1 (about a third of pysnmp's CPU per device); SNMPv3,
+them without pyasn1 (about a twentieth of pysnmp's CPU per device); SNMPv3,
 walks and any device whose answers that codec refuses use the engine.
 
 Everything that crosses this module's boundary is plain Python: OIDs are

@@ -361,3 +361,13 @@ def test_both_lanes_read_the_same_from_every_simulated_device(sim_target, snmpd_
             assert type(a.pop(moving)) is type(b.pop(moving)), target
         assert a == b, target
     assert any(v is not None for v in fast[0].values())
+
+
+@pytest.mark.parametrize("setting, fast", [({}, True), ({"SNMP_FAST_V2C": False}, False)])
+def test_the_setting_chooses_the_lane(setting, fast):
+    from telecentre.monitoring import runtime
+    runtime.shutdown()
+    try:
+        assert (runtime.runner(setting).client.wire is not None) is fast
+    finally:
+        runtime.shutdown()
