@@ -302,7 +302,8 @@ class V2cGetter:
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER)
-            sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))  # nosec B104: ephemeral client port
+            # Any local address, an ephemeral port: a client socket, as pysnmp's own.
+            sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
             transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
                 lambda: _Receiver(self), sock=sock)
         except BaseException:
