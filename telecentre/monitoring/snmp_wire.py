@@ -302,8 +302,7 @@ class V2cGetter:
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER)
-            # Any local address, an ephemeral port: a client socket, as pysnmp's own.
-            sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+            sock.bind(("", 0))  # any local address, an ephemeral port: a client socket
             transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
                 lambda: _Receiver(self), sock=sock)
         except BaseException:
