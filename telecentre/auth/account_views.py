@@ -51,22 +51,34 @@ def start():
     return redirect(url_for("account.manage"))
 
 
+def _with_code(form, service) -> tuple[bool, object]:
+    """Call ``service(current_user, code)`` with the code typed into ``form`` and commit.
+
+    Returns ``(True, result)``, or ``(False, None)`` after flashing why: a
+    missing code, or the service's refusal (committed too, so the audited
+    failure is kept).
+    """
+    if not form.validate_on_submit():
+        flash(_("Type the six-digit code from the app."), "error")
+        return False, None
+    try:
+        result = service(current_user, form.code.data)
+    except DomainError as exc:
+        db.session.commit()  # keep the audited failure
+        flash(exc.message, "error")
+        return False, None
+    db.session.commit()
+    return True, result
+
+
 @bp.post("/two-step/confirm")
 @access("it")
 @limiter.limit(lambda: current_app.config["RATELIMIT_TOTP"])
 def confirm():
     """Turn two-step sign-in on when the code matches; show the recovery codes once."""
-    form = TotpCodeForm()
-    if not form.validate_on_submit():
-        flash(_("Type the six-digit code from the app."), "error")
+    done, codes = _with_code(TotpCodeForm(), two_step.confirm_enrolment)
+    if not done:
         return redirect(url_for("account.manage"))
-    try:
-        codes = two_step.confirm_enrolment(current_user, form.code.data)
-    except DomainError as exc:
-        db.session.commit()  # keep the audited failure
-        flash(exc.message, "error")
-        return redirect(url_for("account.manage"))
-    db.session.commit()
     return render_template("auth/recovery_codes.html", codes=codes,
                            next_url=url_for("account.index"))
 
@@ -76,17 +88,9 @@ def confirm():
 @limiter.limit(lambda: current_app.config["RATELIMIT_TOTP"])
 def renew_codes():
     """Replace the recovery codes after a current code (or a recovery code); show them once."""
-    form = DisableTwoStepForm(prefix="renew")
-    if not form.validate_on_submit():
-        flash(_("Type the six-digit code from the app."), "error")
+    done, codes = _with_code(DisableTwoStepForm(prefix="renew"), two_step.renew_recovery_codes)
+    if not done:
         return redirect(url_for("account.manage"))
-    try:
-        codes = two_step.renew_recovery_codes(current_user, form.code.data)
-    except DomainError as exc:
-        db.session.commit()  # keep the audited failure
-        flash(exc.message, "error")
-        return redirect(url_for("account.manage"))
-    db.session.commit()
     return render_template("auth/recovery_codes.html", codes=codes, renewed=True,
                            next_url=url_for("account.manage"))
 
@@ -96,16 +100,8 @@ def renew_codes():
 @limiter.limit(lambda: current_app.config["RATELIMIT_TOTP"])
 def disable():
     """Turn two-step sign-in off after a current code (or a recovery code)."""
-    form = DisableTwoStepForm()
-    if not form.validate_on_submit():
-        flash(_("Type the six-digit code from the app."), "error")
+    done, _result = _with_code(DisableTwoStepForm(), two_step.disable)
+    if not done:
         return redirect(url_for("account.manage"))
-    try:
-        two_step.disable(current_user, form.code.data)
-    except DomainError as exc:
-        db.session.commit()  # keep the audited failure
-        flash(exc.message, "error")
-        return redirect(url_for("account.manage"))
-    db.session.commit()
     flash(_("Two-step sign-in is off."), "info")
     return redirect(url_for("account.index"))

@@ -25,15 +25,21 @@ def _me(client):
     return client.get("/api/v1/me")
 
 
+def _enrol(user, clock):
+    """Turn two-step sign-in on for ``user``; return (secret, recovery codes)."""
+    secret = two_step.begin_enrolment(user)
+    codes = two_step.confirm_enrolment(user, _code(secret, clock))
+    db.session.commit()
+    return secret, codes
+
+
 @pytest.fixture
 def enrolled(create_user, clock):
     """Return ``make(role="it")`` → (user, secret, recovery codes), two-step sign-in on."""
 
     def make(role="it", **fields):
         user = create_user(role, **fields)
-        secret = two_step.begin_enrolment(user)
-        codes = two_step.confirm_enrolment(user, _code(secret, clock))
-        db.session.commit()
+        secret, codes = _enrol(user, clock)
         clock.advance(seconds=30)  # the code used to confirm is spent
         return user, secret, codes
 
@@ -188,9 +194,7 @@ def test_only_refused_codes_count_against_the_limit(make_app, create_user, clock
                    RATELIMIT_TOKEN="100 per minute")
     with app.app_context():
         user = create_user("it")
-        secret = two_step.begin_enrolment(user)
-        two_step.confirm_enrolment(user, _code(secret, clock))
-        db.session.commit()
+        secret, _codes = _enrol(user, clock)
         client = app.test_client()
         body = {"login": user.login, "password": PASSWORD}
         statuses = []
@@ -211,9 +215,7 @@ def test_second_step_failures_are_rate_limited(make_app, create_user, clock):
                    RATELIMIT_LOGIN="100 per minute")
     with app.app_context():
         user = create_user("admin")
-        secret = two_step.begin_enrolment(user)
-        two_step.confirm_enrolment(user, _code(secret, clock))
-        db.session.commit()
+        secret, _codes = _enrol(user, clock)
         first = app.test_client()
         first.environ_base["REMOTE_ADDR"] = "10.0.0.1"
         Auth(first).login(user)
