@@ -120,6 +120,8 @@ def main(argv=None):
     for name in ("SIGTERM", "SIGINT", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), lambda signum, frame: agent.stop())
+    if not store.get("session") and hasattr(backend, "clean_slate"):
+        backend.clean_slate()  # a crash or power cut may have left the account dirty
     status = ui.run(agent)
     if not agent.link.is_alive():
         outbox.close()  # else the process exit closes it under the link thread's feet
@@ -143,16 +145,17 @@ def _service_ui(cfg, service_mode, guard):
 
     as_root = os.geteuid() == 0 and bool(cfg.public_user)
     path = socket_path(cfg.socket, as_root)
-    command = [sys.executable, "-m", "agent", "ui", "--socket", path, "--ui", cfg.ui,
-               "--kind", cfg.kind] + (["--lang", cfg.lang] if cfg.lang else [])
-    env = {"PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    command = [cfg.ui_python or sys.executable, "-m", "agent", "ui", "--socket", path,
+               "--ui", cfg.ui, "--kind", cfg.kind] + (["--lang", cfg.lang] if cfg.lang else [])
+    home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {"PYTHONPATH": home}
     for key, value in (("DISPLAY", cfg.display), ("XAUTHORITY", cfg.xauthority)):
         if value or (as_root and os.environ.get(key)):
             env[key] = value or os.environ[key]
     for key in ("LANG", "LC_ALL"):
         if as_root and os.environ.get(key):
             env[key] = os.environ[key]
-    launcher = UiLauncher(command, cfg.public_user if as_root else None, env)
+    launcher = UiLauncher(command, cfg.public_user if as_root else None, env, cwd=home)
     listener = channel.listen(path, owner_uid=0 if as_root else None,
                               owner_gid=launcher.gid if as_root else None,
                               mode=0o660 if as_root else 0o600)

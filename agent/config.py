@@ -38,6 +38,7 @@ class Config:
     socket: Optional[str] = None
     display: Optional[str] = None
     xauthority: Optional[str] = None
+    ui_python: Optional[str] = None
 
 
 CHOICES = {
@@ -76,6 +77,9 @@ def build_parser():
     split.add_argument("--socket", help="Unix socket between the service and the lock screen")
     split.add_argument("--display", help="X display of the public session (e.g. :0)")
     split.add_argument("--xauthority", help="X authority file the lock screen uses")
+    split.add_argument(
+        "--ui-python", help="interpreter for the lock screen (default: this one); needs Tk"
+    )
     return parser
 
 

@@ -121,8 +121,6 @@ class Agent:
         self.outbox.add("agent_started", {"version": __version__, "boot_id": self.boot})
         self.commands.recover()
         resumed = self.sessions.restore()
-        if not resumed and hasattr(self.backend, "clean_slate"):
-            self.backend.clean_slate()  # a crash or power cut may have left the account dirty
         prompt = "kiosk_prompt" if self.config.kind == "kiosk" else "started"
         self.emit(
             "started",

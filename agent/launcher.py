@@ -59,8 +59,9 @@ def descendants(root, proc="/proc"):
 class UiLauncher:
     """Starts, watches and stops the UI process."""
 
-    def __init__(self, command, public_user=None, env=None):
+    def __init__(self, command, public_user=None, env=None, cwd=None):
         self.command = list(command)
+        self.cwd = cwd  # `python -m` looks here first: never a directory the user may write
         self.env = dict(env or {})
         self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0 and bool(public_user)
         if self.as_root:
@@ -83,7 +84,8 @@ class UiLauncher:
     def start(self):
         """Start the UI; stdin and stdout are shared with the service (console UI)."""
         env = None if self.as_root else dict(os.environ, **self.env)
-        self.proc = subprocess.Popen(self.argv(), env=env, close_fds=True)  # noqa: S603
+        self.proc = subprocess.Popen(self.argv(), env=env, cwd=self.cwd,  # noqa: S603
+                                     close_fds=True)
         return self.proc
 
     def running(self):

@@ -142,6 +142,9 @@ class ServiceUI:
                 return
             first = not self.attached_once
             self.attached = self.attached_once = True
+            if self.log is not None:
+                pid, uid = conn.credentials
+                self._log({"event": "ui_attached", "pid": pid, "uid": uid})
             self.last_ping = self._monotonic()
             try:
                 while self.backlog:
