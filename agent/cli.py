@@ -139,7 +139,7 @@ def _private_state_dir(directory):
 
 def _service_ui(cfg, service_mode, guard):
     """The channel, the launcher of the lock screen and the ServiceUI that ties them."""
-    from agent.launcher import UiLauncher
+    from agent.launcher import SystemdUiLauncher, UiLauncher
     from agent.service import ServiceUI, socket_path
     from agent import channel
 
@@ -155,7 +155,10 @@ def _service_ui(cfg, service_mode, guard):
     for key in ("LANG", "LC_ALL"):
         if as_root and os.environ.get(key):
             env[key] = os.environ[key]
-    launcher = UiLauncher(command, cfg.public_user if as_root else None, env, cwd=home)
+    if cfg.ui_unit and as_root:
+        launcher = SystemdUiLauncher(cfg.ui_unit, cfg.public_user)  # the unit says what runs
+    else:
+        launcher = UiLauncher(command, cfg.public_user if as_root else None, env, cwd=home)
     listener = channel.listen(path, owner_uid=0 if as_root else None,
                               owner_gid=launcher.gid if as_root else None,
                               mode=0o660 if as_root else 0o600)

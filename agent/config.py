@@ -39,6 +39,7 @@ class Config:
     display: Optional[str] = None
     xauthority: Optional[str] = None
     ui_python: Optional[str] = None
+    ui_unit: Optional[str] = None
 
 
 CHOICES = {
@@ -77,6 +78,10 @@ def build_parser():
     split.add_argument("--socket", help="Unix socket between the service and the lock screen")
     split.add_argument("--display", help="X display of the public session (e.g. :0)")
     split.add_argument("--xauthority", help="X authority file the lock screen uses")
+    split.add_argument(
+        "--ui-unit",
+        help="start the lock screen as this systemd unit instead of through runuser",
+    )
     split.add_argument(
         "--ui-python", help="interpreter for the lock screen (default: this one); needs Tk"
     )
@@ -150,4 +155,6 @@ def validate(values):
             raise ConfigError(f"home template {values['home_template']} is not a directory")
         if not values.get("public_user"):
             raise ConfigError("--home-template needs --public-user")
+    if values.get("ui_unit") and not values.get("public_user"):
+        raise ConfigError("--ui-unit needs --public-user")
     return Config(**values)

@@ -122,3 +122,59 @@ def _signal(pid, signum):
         os.kill(pid, signum)
     except OSError:
         pass
+
+
+class SystemdUiLauncher:
+    """The lock screen as its own systemd unit (`User=` the public account).
+
+    The service starts and stops the unit; a connecting process is ours when
+    the kernel puts it in that unit's cgroup (only root can move a process
+    there) and it runs as the public account.
+    """
+
+    def __init__(self, unit, public_user, run=subprocess.run, proc="/proc",
+                 cgroup_root="/sys/fs/cgroup/system.slice"):
+        self.unit = unit
+        self.uid = pwd.getpwnam(public_user).pw_uid
+        self.gid = pwd.getpwnam(public_user).pw_gid
+        self._run = run
+        self._proc = proc
+        self._procs_file = os.path.join(cgroup_root, unit, "cgroup.procs")
+        self.proc = None  # not None once we asked systemd to start it
+
+    def _systemctl(self, *args):
+        try:
+            return self._run(["systemctl", *args, self.unit], capture_output=True,  # noqa: S603,S607
+                             timeout=30, check=False).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+
+    def start(self):
+        """(Re)start the unit."""
+        self._systemctl("restart")
+        self.proc = self.unit
+        return self.proc
+
+    def running(self):
+        """True while the unit has a process (read from its cgroup: no fork per check)."""
+        try:
+            with open(self._procs_file, encoding="ascii") as handle:
+                return bool(handle.read().strip())
+        except OSError:
+            return False
+
+    def owns(self, pid, uid):
+        """True when `pid` (from the kernel) is in the unit's cgroup and runs as the account."""
+        if uid != self.uid:
+            return False
+        try:
+            with open(f"{self._proc}/{pid}/cgroup", encoding="ascii") as handle:
+                paths = [line.strip().split(":", 2)[-1] for line in handle]
+        except OSError:
+            return False
+        return any(path.rstrip("/").endswith("/" + self.unit) for path in paths)
+
+    def stop(self, grace=KILL_GRACE):
+        """Stop the unit (systemd kills its whole cgroup)."""
+        if self.proc is not None:
+            self._systemctl("stop")

@@ -184,3 +184,31 @@ def test_the_lock_screen_process_imports_neither_tls_nor_sqlite():
                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
                          timeout=WAIT, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_systemd_launcher_accepts_only_processes_in_its_units_cgroup(tmp_path):
+    ran = []
+    unit = "telecentre-agent-ui.service"
+    cgroups = tmp_path / "cgroup"
+    (cgroups / unit).mkdir(parents=True)
+    proc = tmp_path / "proc"
+    for pid, path in ((10, f"/system.slice/{unit}"), (11, "/user.slice/user-1001.slice/x.scope"),
+                      (12, f"/system.slice/{unit}-evil")):
+        (proc / str(pid)).mkdir(parents=True)
+        (proc / str(pid) / "cgroup").write_text(f"0::{path}\n")
+    def run(argv, **kwargs):
+        ran.append(argv)
+        return subprocess.CompletedProcess(argv, 0)
+
+    ui = launcher.SystemdUiLauncher(unit, "nobody", run=run, proc=str(proc),
+                                    cgroup_root=str(cgroups))
+    nobody = ui.uid
+    assert ui.owns(10, nobody)
+    assert not ui.owns(10, 0)  # root in the right cgroup is not the public account
+    assert not ui.owns(11, nobody) and not ui.owns(12, nobody) and not ui.owns(13, nobody)
+    assert not ui.running()
+    ui.start()
+    (cgroups / unit / "cgroup.procs").write_text("10\n")
+    assert ui.running()
+    ui.stop()
+    assert ran == [["systemctl", "restart", unit], ["systemctl", "stop", unit]]
