@@ -202,6 +202,9 @@ def test_the_public_account_cannot_read_the_state_or_pass_for_the_lock_screen(
     assert os.stat(os.path.join(site["state"], "state.json")).st_mode & 0o777 == 0o600
     assert _as(public_user, "ls", site["state"]).returncode != 0
     assert _as(public_user, "cat", os.path.join(site["state"], "state.json")).returncode != 0
+    # Nor can it put a socket of its own in the service's place.
+    assert _as(public_user, "rm", "-f", site["socket"]).returncode != 0
+    assert _as(public_user, "touch", site["socket"] + ".evil").returncode != 0
 
     # A program of the public account's own connects and claims to be the lock screen.
     probe = "\n".join([
