@@ -80,6 +80,16 @@ class Defaults:
     SMTP_STARTTLS = False
     MAIL_FROM = "telecentre@localhost"
     ALERT_RECIPIENTS: list = []
+    # The public body that runs the service: the privacy notice's controller and the
+    # accessibility statement's entity (docs/operations.md, "Public body").
+    PUBLIC_BODY_NAME = "Starostwo Powiatowe w Łęcznej"
+    PUBLIC_BODY_ADDRESS = "al. Jana Pawła II 95A, 21-010 Łęczna"
+    # Where residents write about their data, and the data protection officer's address
+    # (empty: by post to PUBLIC_BODY_ADDRESS).
+    PRIVACY_CONTACT_EMAIL = ""
+    DPO_EMAIL = ""
+    # The privacy notice's version; a resident's account keeps the version accepted.
+    PRIVACY_NOTICE_VERSION = "2026-12-04"
 
 
 def load(app, overrides=None):

@@ -16,3 +16,4 @@ from telecentre.sites.models import OpeningException, OpeningHours, Site, SitePo
 from telecentre.monitoring.models import Device, DeviceState, HourlySample, Sample  # noqa: F401
 from telecentre.console.models import GuestPass, ResidentNotice  # noqa: F401
 from telecentre.common.ratelimit import RateLimitCounter  # noqa: F401
+from telecentre.legal.models import AccessibilityStatement  # noqa: F401

@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The version of the privacy notice accepted with consent (PRIVACY_NOTICE_VERSION).
+    privacy_version: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-step sign-in (TOTP, RFC 6238): the shared secret encrypted with the key file

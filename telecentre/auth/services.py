@@ -4,6 +4,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -52,7 +53,8 @@ def create_user(actor, login: str, *, role: str, password: str | None = None, si
     user = User(login=login, role=role, site=site, display_name=display_name or login,
                 email=email or None, phone=phone or None,
                 password_hash=hash_secret(password) if password else None,
-                consent_at=utcnow() if consent else None)
+                consent_at=utcnow() if consent else None,
+                privacy_version=current_app.config["PRIVACY_NOTICE_VERSION"] if consent else None)
     db.session.add(user)
     db.session.flush()
     record(actor, "user.create", target=user, site=site,

@@ -75,7 +75,9 @@ def export_data(user: User) -> dict:
                     "email": user.email, "phone": user.phone, "role": user.role,
                     "home_site": sites.get(user.site_id), "card_number": user.card_number,
                     "has_pin": bool(user.pin_hash), "locale": user.locale,
-                    "consent_at": iso(user.consent_at), "created_at": iso(user.created_at),
+                    "consent_at": iso(user.consent_at),
+                    "privacy_notice_version": user.privacy_version,
+                    "created_at": iso(user.created_at),
                     "last_login_at": iso(user.last_login_at)},
         "bookings": [{"site": sites.get(b.site_id), "seat": seats.get(b.seat_id),
                       "start": iso(b.start), "end": iso(b.end), "status": b.status,
@@ -120,6 +122,7 @@ def delete_account(actor: User, user: User, password: str | None = None) -> dict
     user.login, user.display_name = tombstone, ""
     user.email = user.phone = user.card_number = user.pin_hash = user.password_hash = None
     user.active, user.locale, user.consent_at, user.site_id = False, None, None, None
+    user.privacy_version = None
     user.last_login_at = None
     record(actor if actor.id != user.id else None, "privacy.account_deleted", target=user,
            details={"bookings_cancelled": cancelled})
