@@ -7,6 +7,7 @@ parsed as JSON when they look like JSON (numbers, true/false, lists), so
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class Defaults:
@@ -88,6 +89,9 @@ class Defaults:
     # (empty: by post to PUBLIC_BODY_ADDRESS).
     PRIVACY_CONTACT_EMAIL = ""
     DPO_EMAIL = ""
+    # The address residents reach the service at: absolute links in calendar feeds and
+    # mails, and calendar UIDs, are built from it, never from the request's Host header.
+    PUBLIC_BASE_URL = "http://localhost"
     # The privacy notice's version; a resident's account keeps the version accepted.
     PRIVACY_NOTICE_VERSION = "2026-12-04"
 
@@ -134,6 +138,10 @@ def _finish(app):
     if not set(required) <= {"it", "admin"}:
         raise ValueError("REQUIRE_TOTP_FOR may hold only 'it' and 'admin'")
     cfg["REQUIRE_TOTP_FOR"] = list(required)
+    base = urlsplit(str(cfg.get("PUBLIC_BASE_URL") or ""))
+    if base.scheme not in ("http", "https") or not base.hostname or base.query or base.fragment:
+        raise ValueError("PUBLIC_BASE_URL must be an http(s) address such as "
+                         "https://telecentrum.example.pl")
 
 
 def _networks(value, name):
