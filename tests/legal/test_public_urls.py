@@ -30,7 +30,8 @@ def test_feed_url_and_uids_ignore_the_host_header(make_app, create_seat, create_
     page = reply.get_data(True)
     url = re.search(r'id="feed"[^>]*value="([^"]+)"', page).group(1)
     assert url.startswith("https://telecentrum.powiat.example/calendar/")
-    api = client.get("/api/v1/calendar-feed", environ_overrides={"HTTP_HOST": EVIL}).get_json()
+    api = client.get("/api/v1/calendar-feed",
+                     environ_overrides={"HTTP_HOST": EVIL}).get_json()
     assert api["url"].startswith("https://telecentrum.powiat.example/calendar/")
     ics = client.get(f"/bookings/{booking.id}.ics", environ_overrides={"HTTP_HOST": EVIL}).get_data(True)
     assert f"UID:booking-{booking.id}@telecentrum.powiat.example" in ics
@@ -47,7 +48,11 @@ def test_a_bad_public_base_url_is_refused_at_start(make_app, value):
 def test_agent_page_shows_the_public_address(make_app, create_user):
     app = make_app(PUBLIC_BASE_URL="https://telecentrum.powiat.example")
     client = app.test_client()
-    Auth(client).login(create_user("it"))
+    auth = Auth(client)
+    auth.login(create_user("it"))
+    token = auth.csrf_token("/it/agents/")
     _same_session_at(client, EVIL)
-    page = client.get("/it/agents/", environ_overrides={"HTTP_HOST": EVIL}).get_data(True)
+    page = client.post("/it/agents/enrollment-tokens", environ_overrides={"HTTP_HOST": EVIL},
+                       data={"site": "cycow", "hours": "1", "csrf_token": token}).get_data(True)
+    assert "--enrollment-token" in page
     assert "https://telecentrum.powiat.example" in page and EVIL not in page
