@@ -33,7 +33,8 @@ def test_feed_url_and_uids_ignore_the_host_header(make_app, create_seat, create_
     api = client.get("/api/v1/calendar-feed",
                      environ_overrides={"HTTP_HOST": EVIL}).get_json()
     assert api["url"].startswith("https://telecentrum.powiat.example/calendar/")
-    ics = client.get(f"/bookings/{booking.id}.ics", environ_overrides={"HTTP_HOST": EVIL}).get_data(True)
+    ics = client.get(f"/bookings/{booking.id}.ics",
+                     environ_overrides={"HTTP_HOST": EVIL}).get_data(True)
     assert f"UID:booking-{booking.id}@telecentrum.powiat.example" in ics
     assert EVIL not in ics and EVIL not in page
 
