@@ -89,6 +89,11 @@ class Defaults:
     # (empty: by post to PUBLIC_BODY_ADDRESS).
     PRIVACY_CONTACT_EMAIL = ""
     DPO_EMAIL = ""
+    # Retention (RODO) beside RETENTION_DAYS (bookings and who used a seat, see
+    # telecentre.stats): the personal details of audit entries (login, address, names;
+    # the entry itself stays in the chain) and the agents' raw event log, in days.
+    AUDIT_PERSONAL_RETENTION_DAYS = 365
+    AGENT_EVENT_RETENTION_DAYS = 90
     # The address residents reach the service at: absolute links in calendar feeds and
     # mails, and calendar UIDs, are built from it, never from the request's Host header.
     PUBLIC_BASE_URL = "http://localhost"

@@ -108,3 +108,16 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReservedLogin(db.Model):
+    """The login of a deleted account, reserved so that nobody else can take it.
+
+    Only a keyed hash of it is kept (``reserved_login_hash``): the login
+    itself is erased with the account.
+    """
+
+    __tablename__ = "reserved_logins"
+
+    login_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reserved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,17 +7,13 @@ account.
 """
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
-
-def _days(n: int) -> str:
-    return ngettext("%(num)d day", "%(num)d days", n)
+from telecentre.legal.retention import kinds
 
 
 def notice() -> dict:
     """Return the notice's parts for the template, in the current language."""
     cfg = current_app.config
-    retention = int(cfg["RETENTION_DAYS"])
     purposes = [
         (_("Your account, bookings, the walk-in queue and unlocking a computer"),
          _("Art. 6(1)(e) RODO: a task in the public interest (public internet access, "
@@ -33,15 +29,6 @@ def notice() -> dict:
          _("Art. 6(1)(e) RODO; only if you gave an e-mail address or phone number"),
          _("e-mail address, phone number")),
     ]
-    kinds = [
-        (_("Bookings and sessions linked to you"),
-         _("%(days)s, then kept only without your name, as counts",
-           days=_days(retention))),
-        (_("Your account"), _("until you delete it (Account page) or ask the office to")),
-        (_("Network monitoring of the offices' devices (no personal data)"),
-         _("%(raw)s raw, %(hourly)s as hourly averages",
-           raw=_days(7), hourly=_days(400))),
-    ]
     return {
         "version": cfg["PRIVACY_NOTICE_VERSION"],
         "controller": cfg["PUBLIC_BODY_NAME"],
@@ -49,5 +36,5 @@ def notice() -> dict:
         "contact_email": cfg.get("PRIVACY_CONTACT_EMAIL") or "",
         "dpo_email": cfg.get("DPO_EMAIL") or "",
         "purposes": purposes,
-        "retention": kinds,
+        "retention": kinds(),
     }

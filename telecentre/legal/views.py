@@ -9,6 +9,7 @@ from telecentre.common.errors import DomainError
 from telecentre.extensions import db
 from telecentre.legal.forms import StatementForm
 from telecentre.legal.privacy import notice
+from telecentre.legal.retention import kinds
 from telecentre.legal.services import (TEXT_FIELDS, get_statement, save_statement, sites_for,
                                        texts_for)
 
@@ -70,6 +71,13 @@ def edit_accessibility():
     return render_template("legal/edit_accessibility.html", form=form, sites=sites,
                            site_texts=site_texts, site_errors=errors, locale=locale,
                            site_field=SITE_FIELD, locale_name=get_locale().display_name), status
+
+
+@bp.get("/admin/retention")
+@access("admin")
+def retention():
+    """How long each kind of record is kept, and the setting that says so."""
+    return render_template("legal/retention.html", kinds=kinds())
 
 
 @bp.get("/ochrona-danych")

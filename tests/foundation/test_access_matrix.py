@@ -19,6 +19,7 @@ EXPECTED = {
     "legal.accessibility": ("public", False),
     "legal.edit_accessibility": ("admin", False),
     "legal.privacy": ("public", False),
+    "legal.retention": ("admin", False),
     "auth.login": ("public", False),
     "auth.logout": ("login", False),
     "auth.users": ("admin", False),
