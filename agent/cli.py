@@ -144,7 +144,7 @@ def _service_ui(cfg, service_mode, guard):
     from agent import channel
 
     as_root = os.geteuid() == 0 and bool(cfg.public_user)
-    path = socket_path(cfg.socket, as_root)
+    path = socket_path(cfg.socket, as_root, cfg.state_dir)
     command = [cfg.ui_python or sys.executable, "-m", "agent", "ui", "--socket", path,
                "--ui", cfg.ui, "--kind", cfg.kind] + (["--lang", cfg.lang] if cfg.lang else [])
     home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

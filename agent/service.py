@@ -234,12 +234,15 @@ class ServiceUI:
             pass
 
 
-def socket_path(requested, as_root):
-    """Where the channel listens: the option, /run/telecentre-agent as root, else a private dir."""
+def socket_path(requested, as_root, state_dir=None):
+    """Where the channel listens: the option; /run/telecentre-agent as root; else the
+    (private) state directory, or a private temporary one when that path is too long."""
     if requested:
         return os.path.abspath(requested)
     if as_root:
         return "/run/telecentre-agent/ui.sock"
+    if state_dir and len(os.path.join(state_dir, "ui.sock")) < 100:  # sun_path holds 108 bytes
+        return os.path.join(state_dir, "ui.sock")
     import tempfile
 
     return os.path.join(tempfile.mkdtemp(prefix="tc-agent-"), "ui.sock")
