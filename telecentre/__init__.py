@@ -18,6 +18,7 @@ FEATURES = (
     "telecentre.stats",
     "telecentre.console",
     "telecentre.legal",
+    "telecentre.incidents",
 )
 
 TEMPLATE_FOLDER = "../templates"
