@@ -19,6 +19,7 @@ FEATURES = (
     "telecentre.console",
     "telecentre.legal",
     "telecentre.incidents",
+    "telecentre.records",
 )
 
 TEMPLATE_FOLDER = "../templates"

@@ -24,6 +24,9 @@ EXPECTED = {
     "incidents.new": ("it", False),
     "incidents.edit": ("it", False),
     "incidents.report": ("it", False),
+    "records.sessions": ("records", False),
+    "records.report": ("records", False),
+    "records.public_key": ("records", False),
     "auth.login": ("public", False),
     "auth.logout": ("login", False),
     "auth.users": ("admin", False),
@@ -310,6 +313,7 @@ ALLOWED = {
     "it": {"it", "admin"},
     "admin": {"admin"},
     "agent": set(),  # only an enrolled agent's bearer secret passes, never a person's session
+    "records": set(),  # the session log is off by default; tests/records covers it switched on
 }
 
 
