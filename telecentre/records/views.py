@@ -29,7 +29,7 @@ class LookupForm(FlaskForm):
         csrf = False  # a GET search: it changes nothing but the audit log
 
     resident = StringField(_l("Resident (login or card number)"), validators=[Length(max=80)])
-    seat = SelectField(_l("or computer"), coerce=int, choices=[], validate_choice=True)
+    seat = SelectField(_l("or computer"), coerce=int, choices=[], default=0, validate_choice=True)
     first = DateField(_l("From"), validators=[InputRequired()])
     last = DateField(_l("To"), validators=[InputRequired()])
 

@@ -131,3 +131,12 @@ def test_the_privacy_notice_says_when_the_log_is_kept(log_app, app):
     off = app.test_client().get("/ochrona-danych").get_data(True)
     marker = "kto korzystał z komputera publicznego"
     assert marker in on and marker not in off
+
+
+def test_a_resident_alone_is_enough_to_look_up(log_app, create_user, used_seat):
+    client = log_app.test_client()
+    Auth(client).login(create_user("admin", records_access=True))
+    today = local_today().isoformat()
+    reply = client.get("/records/sessions", query_string={"resident": "anna.k", "first": today,
+                                                           "last": today})
+    assert reply.status_code == 200 and "anna.k" in reply.get_data(True)
