@@ -25,6 +25,10 @@ STRINGS = {
         "Brak połączenia z serwerem. Trwająca sesja jest kontynuowana.",
         "The server is unreachable. A running session continues.",
     ),
+    "ui_lost": (
+        "Ekran blokady został zamknięty; komputer zablokowany do jego powrotu.",
+        "The lock screen was closed; the computer is locked until it is back.",
+    ),
     "online": ("Połączono z serwerem.", "Connected to the server."),
     "revoked": (
         "Ten komputer został wyłączony z systemu. Poproś opiekuna sali o pomoc.",
