@@ -5,7 +5,7 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    url_for)
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -72,13 +72,22 @@ def day(slug):
     offsets = {to_local(s.start).utcoffset() for s in avail.slots}
     return render_template(
         "booking/day.html", site=site, avail=avail, day=day_, rows=shown,
-        columns=grid_columns(avail),
+        columns=grid_columns(avail), labels=cell_labels(),
         hidden=0 if earlier else len(over), earlier=earlier, accessible=accessible,
         policy=policy, dst_change=len(offsets) > 1, today=today, last_day=last_day,
         closed=rules.closed_reason(site, day_), next_open=next_open,
         previous_day=day_ - timedelta(days=1) if day_ > today else None,
         next_day=day_ + timedelta(days=1) if day_ < last_day else None,
         day_label=lambda d: format_date(d, "EEEE, d MMMM y"))
+
+
+def cell_labels() -> dict[str, str]:
+    """Return the word that names each state of a grid cell (a seat in one slot)."""
+    return {"free": pgettext("seat in a slot", "free"),
+            "booked": pgettext("seat in a slot", "taken"),
+            "yours": pgettext("seat in a slot", "yours"),
+            "closed": pgettext("seat in a slot", "closed"),
+            "past": pgettext("seat in a slot", "past")}
 
 
 def _seat_arg(avail):
