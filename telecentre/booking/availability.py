@@ -8,7 +8,7 @@ from telecentre.booking import rules
 from telecentre.booking.models import HOLDING_STATUSES, Booking
 from telecentre.booking.services import candidate_seats
 from telecentre.booking.slots import day_slots, slot_start_at
-from telecentre.common.time import local_today, to_local, utcnow
+from telecentre.common.time import local_day_bounds, local_today, to_local, utcnow
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
 from telecentre.sessions.models import UsageSession
@@ -176,6 +176,18 @@ def seat_grid(avail: DayAvailability, site, resident=None, *,
                 cells.append(Cell(seat, "booked"))
         rows.append(GridRow(slot, cells))
     return rows
+
+
+def bookings_elsewhere(resident, site, day: date) -> list[Booking]:
+    """Return the resident's holding bookings at other sites on the local ``day`` (they bar
+    the same hours here, and the minimum gap around them)."""
+    if resident is None or not getattr(resident, "is_authenticated", False):
+        return []
+    start, end = local_day_bounds(day)
+    return list(db.session.scalars(select(Booking).where(
+        Booking.resident_id == resident.id, Booking.site_id != site.id,
+        Booking.status.in_(HOLDING_STATUSES), Booking.start < end, Booking.end > start)
+        .order_by(Booking.start)))
 
 
 def opening_day(site, now: datetime | None = None, *, horizon: int = 31) -> date:

@@ -9,11 +9,9 @@ from flask_babel import ngettext, pgettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from telecentre.booking import services
-from telecentre.booking import rules
-from telecentre.booking.availability import (day_availability, grid_columns, longest_from,
-                                             opening_day,
-                                             refusal, seat_grid)
+from telecentre.booking import rules, services
+from telecentre.booking.availability import (bookings_elsewhere, day_availability, grid_columns,
+                                             longest_from, opening_day, refusal, seat_grid)
 from telecentre.booking.calendar import (booking_summary, feed_bookings, feed_token,
                                          render_ics, user_for_feed)
 from telecentre.booking.codes import display_code
@@ -73,6 +71,7 @@ def day(slug):
     return render_template(
         "booking/day.html", site=site, avail=avail, day=day_, rows=shown,
         columns=grid_columns(avail), labels=cell_labels(),
+        elsewhere=bookings_elsewhere(current_user, site, day_),
         hidden=0 if earlier else len(over), earlier=earlier, accessible=accessible,
         policy=policy, dst_change=len(offsets) > 1, today=today, last_day=last_day,
         closed=rules.closed_reason(site, day_), next_open=next_open,

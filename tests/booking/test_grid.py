@@ -184,6 +184,8 @@ def test_a_refusal_on_the_page_names_its_rule_and_changes_nothing(app, client, l
     rule, status, day, hhmm, seat_index, says = REFUSALS[case]
     login(client, resident)
     english(client)
+    grid_page = client.get("/sites/cycow/book?date=2026-12-07").get_data(True)
+    assert "Urząd Miejski w Łęcznej, PC-L1, 14:00–14:30" in grid_page  # named before booking
     before = db.session.scalar(db.select(db.func.count(Booking.id)))
     args = {"start": at(day, hhmm).isoformat()}
     if seat_index is not None:
