@@ -184,6 +184,24 @@ def check_gap(resident, policy: SitePolicy, start: datetime, end: datetime) -> N
                 details=_booking_details(other))
 
 
+def minutes_allowed(resident, policy: SitePolicy, start: datetime) -> int:
+    """Return the most minutes the resident may book from ``start``: what is left of the day's
+    quota, and the time until their next booking (less the minimum gap), at any site."""
+    day_start, day_end = local_day_bounds(to_local(start).date())
+    booked = db.session.execute(select(Booking.start, Booking.end).where(
+        Booking.resident_id == resident.id, Booking.status.in_(HOLDING_STATUSES),
+        Booking.start >= day_start, Booking.start < day_end)).all()
+    used = sum(int((e - s).total_seconds() // 60) for s, e in booked)
+    allowed = min(policy.max_booking_minutes, max(0, policy.daily_minutes - used))
+    following = db.session.scalar(select(func.min(Booking.start)).where(
+        Booking.resident_id == resident.id, Booking.status.in_(HOLDING_STATUSES),
+        Booking.start >= start))
+    if following is not None:
+        until = int((following - start).total_seconds() // 60) - policy.min_gap_minutes
+        allowed = min(allowed, max(0, until))
+    return allowed
+
+
 def bookable_cap(site_id: int, policy: SitePolicy) -> int | None:
     """Return how many seats may be booked at once, or None when no share is kept for walk-ins."""
     if not policy.walk_in_share_percent:

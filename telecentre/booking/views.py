@@ -113,6 +113,8 @@ def new(slug):
     chosen = _seat_arg(avail)
     form = BookForm()
     longest = longest_from(avail, start, chosen.id if chosen else None)
+    longest = min(longest, rules.minutes_allowed(current_user, current_policy(site), start))
+    longest -= longest % avail.slot_minutes
     form.minutes.choices = [SelectChoice(m, ngettext("%(num)d minute", "%(num)d minutes", m))
                             for m in range(avail.slot_minutes, longest + 1, avail.slot_minutes)]
     free = [s for s in avail.seats if slot is not None and s.id in slot.free]

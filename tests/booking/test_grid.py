@@ -220,3 +220,22 @@ def test_a_refusal_in_the_api_has_its_own_code(app, client, bearer, crowded, res
         assert answer["details"]["site"] == "leczna"
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count(Booking.id))) == before
+
+
+def test_the_length_stops_before_the_residents_next_booking_and_quota(
+        app, client, clock, login, seats, resident, create_seat, create_booking):
+    """With a booking at Łęczna at 10:45 the longest from 10:00 is 45 minutes; with 105 of
+    the day's 120 minutes used elsewhere it is 15."""
+    create_booking(create_seat("leczna", "PC-L1"), resident, at(MONDAY, "10:45"), minutes=30)
+    login(client, resident)
+    english(client)
+    start = at(MONDAY, "10:00").isoformat()
+    page = client.get("/sites/cycow/book/new", query_string={"start": start}).get_data(True)
+    assert '<option selected value="45">45 minutes</option>' in page
+    assert 'value="60"' not in page
+    update_policy(None, get_site("cycow"), {"max_open_bookings": 5})
+    db.session.commit()
+    create_booking(create_seat("leczna", "PC-L2"), resident, at(MONDAY, "12:00"), minutes=75)
+    start = at(MONDAY, "14:00").isoformat()
+    page = client.get("/sites/cycow/book/new", query_string={"start": start}).get_data(True)
+    assert '<option selected value="15">15 minutes</option>' in page
