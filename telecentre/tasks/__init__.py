@@ -83,14 +83,21 @@ def make_celery(app) -> Celery:
         task_always_eager=bool(app.config.get("TASKS_ALWAYS_EAGER")),
         task_eager_propagates=True,
         worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,  # our log handler writes to stderr itself
         # kombu's SQL transport has no fan-out exchange, which remote control needs.
         worker_enable_remote_control=not embedded,
         worker_send_task_events=False,
+        # A broker that blinks must not cut an SSH run short (the claim covers a copy).
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         timezone="UTC",
         enable_utc=True,
     )
     if embedded:
-        celery.conf.broker_transport_options = {"polling_interval": 0.2}
+        # kombu's SQL transport hands its transport options to create_engine(). On
+        # SQLite it says BEGIN IMMEDIATE itself, so our engine hook must not begin
+        # for it (telecentre.common.db).
+        celery.conf.broker_transport_options = {
+            "execution_options": {"sqlite_caller_begins": True}} if "sqlite" in url else {}
     celery.flask_app = app
     app.extensions["celery"] = celery
     _import_task_modules()
