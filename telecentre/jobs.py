@@ -153,10 +153,12 @@ def _claim(job_id: str, slot: datetime | None, sent_by: str) -> int | None:
     from sqlalchemy import delete
     from sqlalchemy.exc import IntegrityError
 
+    from telecentre.common.db import begin_write
     from telecentre.common.time import utcnow
     from telecentre.extensions import db
     from telecentre.ops.models import JobRun
     now = utcnow()
+    begin_write(db.session)
     row = JobRun(job_id=job_id, slot=slot, started_at=now, duration_seconds=0.0, ok=None,
                  result="running", sent_by=(sent_by or "")[:100], ran_by=_me()[:100])
     try:
@@ -175,9 +177,11 @@ def _finish(run_id: int, seconds: float, ok: bool, result) -> None:
     """Write the outcome on the run's row (for /metrics and the operators)."""
     from sqlalchemy import update
 
+    from telecentre.common.db import begin_write
     from telecentre.extensions import db
     from telecentre.ops.models import JobRun
     try:
+        begin_write(db.session)
         db.session.execute(update(JobRun).where(JobRun.id == run_id).values(
             duration_seconds=seconds, ok=ok, result=str(result or "")[:500]))
         db.session.commit()

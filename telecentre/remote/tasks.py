@@ -26,6 +26,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, select, update
 
+from telecentre.common.db import begin_write
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
 from telecentre.tasks import send
@@ -53,6 +54,7 @@ def dispatch_run(run_id: int) -> int:
     for host_id in host_ids:
         send(run_host, host_id)
     if not host_ids:
+        begin_write(db.session)
         finish_run(run_id)
         db.session.commit()
     return len(host_ids)
@@ -78,6 +80,7 @@ def run_host(self, host_id: int):
     try:
         if not locks.try_acquire(host_lock(host_id)):
             return None  # another worker has it (a copy of this task)
+        begin_write(db.session)  # SQLite: every write transaction takes the lock up front
         row = db.session.get(RemoteRunHost, host_id)
         if row is None:
             return None
@@ -103,6 +106,7 @@ def run_host(self, host_id: int):
         db.session.commit()
         if claimed.rowcount != 1:
             return None
+        begin_write(db.session)
         db.session.refresh(row)
         action = get_action(row.run.action)
         try:
@@ -120,6 +124,7 @@ def run_host(self, host_id: int):
             outcome = runner._run_one(job, None, _connector(),
                                       float(config["REMOTE_CONNECT_TIMEOUT"]),
                                       int(config["REMOTE_TAIL_BYTES"]))
+            begin_write(db.session)
             row = db.session.get(RemoteRunHost, host_id)
             _store(row, runner.HostProgress(outcome.key, outcome.status, outcome.exit_code,
                                             outcome.output_tail, outcome.error, row.started_at,
@@ -186,6 +191,7 @@ def recover_hosts(now=None, requeue_after: timedelta = timedelta(minutes=10)) ->
     app = current_app._get_current_object()
     now = now or utcnow()
     counts = {"lost": 0, "requeued": 0, "resent": 0}
+    begin_write(db.session)
     running = list(db.session.scalars(select(RemoteRunHost.id).where(
         RemoteRunHost.status == "running")))
     stale = list(db.session.scalars(select(RemoteRunHost.id).join(RemoteRun).where(
@@ -196,6 +202,7 @@ def recover_hosts(now=None, requeue_after: timedelta = timedelta(minutes=10)) ->
         with HeldLocks(app, "remote recovery") as probe:
             if not probe.try_acquire(host_lock(host_id)):
                 continue  # its worker is alive and working
+            begin_write(db.session)
             row = db.session.get(RemoteRunHost, host_id)
             if row is None or row.status != "running":
                 db.session.rollback()
@@ -212,6 +219,7 @@ def recover_hosts(now=None, requeue_after: timedelta = timedelta(minutes=10)) ->
     for host_id in resend:
         send(run_host, host_id)
     # Runs whose hosts are all final (e.g. refused before any task ran).
+    begin_write(db.session)
     for run_id in list(db.session.scalars(select(RemoteRun.id).where(
             RemoteRun.status != "finished",
             ~exists().where(and_(RemoteRunHost.run_id == RemoteRun.id,
