@@ -75,7 +75,8 @@ def make_celery(app) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": int(app.config["TASKS_VISIBILITY_TIMEOUT"])},
+        broker_transport_options={
+            "visibility_timeout": int(app.config["TASKS_VISIBILITY_TIMEOUT"])},
         # The outcome of every task is in the application's own tables.
         task_ignore_result=True,
         task_store_errors_even_if_ignored=False,
