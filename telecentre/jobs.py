@@ -130,6 +130,7 @@ def run_job(app, spec: JobSpec, *, slot: datetime | None = None, sent_by: str = 
         started = time.monotonic()
         ok, result = True, None
         try:
+            db.session.rollback()  # nothing read yet: the job's transaction begins as a writer
             begin_write(db.session)
             result = spec.func()
             db.session.commit()
@@ -164,13 +165,14 @@ def _claim(job_id: str, slot: datetime | None, sent_by: str) -> int | None:
     try:
         db.session.add(row)
         db.session.flush()
+        run_id = row.id
         db.session.execute(delete(JobRun).where(
             JobRun.job_id == job_id, JobRun.started_at < now - timedelta(days=RUNS_KEPT_DAYS)))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return None
-    return row.id
+    return run_id
 
 
 def _finish(run_id: int, seconds: float, ok: bool, result) -> None:
