@@ -1,7 +1,8 @@
 """Sweep 10,000 simulated SNMP devices on the task queue with 1, 2 and 4 workers.
 
-One net-snmp ``snmpd`` listens on 250 loopback addresses x 40 ports
-(127.0.2.0/24, 10,000 "devices"). The devices are stored in a PostgreSQL
+net-snmp's ``snmpd`` listens on 250 loopback addresses x 40 ports
+(127.0.2.0/24, 10,000 "devices"; one snmpd per 2,500 of them, as one
+command line cannot hold more). The devices are stored in a PostgreSQL
 database of the benchmark's own (dropped at the end); each round sends the
 ``snmp.sweep`` fan-out (one ``snmp.sweep_batch`` task per ``--batch``
 devices) to a real broker, and N ``telecentre worker`` processes poll and
@@ -165,11 +166,12 @@ def main(argv=None) -> None:
     env = dict(os.environ, **{f"TELECENTRE_{k}": str(v) for k, v in settings.items()})
     app = create_app(settings)
     eps = endpoints(args.devices)
-    agent = NetSnmpd(eps, community=COMMUNITY)
+    agents = [NetSnmpd(eps[i:i + 2500], community=COMMUNITY) for i in range(0, len(eps), 2500)]
     results = {}
     try:
         seed(app, eps)
-        agent.start(wait=30)
+        for agent in agents:
+            agent.start(wait=30)
         print(f"{args.devices} devices on snmpd, batches of {args.batch}, broker "
               f"{args.broker}, {os.cpu_count()} cores", flush=True)
         for count in counts:
@@ -187,7 +189,8 @@ def main(argv=None) -> None:
             finally:
                 stop_workers(workers)
     finally:
-        agent.stop()
+        for agent in agents:
+            agent.stop()
         with app.app_context():
             from telecentre.extensions import db
             db.engine.dispose()

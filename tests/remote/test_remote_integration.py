@@ -153,7 +153,7 @@ def test_hosts_lost_with_their_worker_are_reported_or_run_again(app, reachable_s
     db.session.expire_all()
     host = shutdown.hosts[0]
     assert (shutdown.status, host.status) == ("finished", "lost")
-    assert "not safe to repeat" in host.error and host.exit_code is None
+    assert "powtórzenie nie jest bezpieczne" in host.error and host.exit_code is None
     # Run again (here and now: tasks are eager in tests), once more in all.
     assert (check.status, check.hosts[0].status, check.hosts[0].attempts) == (
         "finished", "done", 2)

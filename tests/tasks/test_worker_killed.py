@@ -72,7 +72,7 @@ def test_power_off_killed_mid_run_is_reported_at_once_and_never_repeated(
     host = wait_for(lambda: _host(host_id) if _host(host_id).status != "running" else None,
                     limit=30, what="the lost host to be reported")
     assert host.status == "lost", (host.status, host.error)
-    assert "not safe to repeat" in host.error and host.finished_at is not None
+    assert "powtórzenie nie jest bezpieczne" in host.error and host.finished_at is not None
     assert db.session.get(RemoteRun, run_id).status == "finished"
     # Several more rounds of recovery later, the power-off has still run exactly once.
     seen = _recoveries()
