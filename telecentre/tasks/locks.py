@@ -93,12 +93,25 @@ class HeldLocks:
         return got
 
     def try_acquire_slot(self, prefix: str, slots: int) -> str | None:
-        """Take one of the locks ``prefix:0`` … ``prefix:slots-1``; return its name or None."""
-        for index in range(max(0, int(slots))):
-            name = f"{prefix}:{index}"
-            if self.try_acquire(name):
-                return name
-        return None
+        """Take one of the locks ``prefix:0`` … ``prefix:slots-1``; return its name or None.
+
+        On PostgreSQL one statement tries them in order and stops at the first
+        it gets (rows are filtered one at a time under ``LIMIT 1``; no ORDER BY,
+        which would try them all).
+        """
+        names = [f"{prefix}:{index}" for index in range(max(0, int(slots)))]
+        if not self.postgres:
+            return next((name for name in names if self.try_acquire(name)), None)
+        by_key = {lock_key(name): name for name in names}
+        with self._mutex:
+            got = self._connection().execute(text(
+                "SELECT k FROM unnest(CAST(:keys AS bigint[])) AS t(k) "
+                "WHERE pg_try_advisory_lock(k) LIMIT 1"),
+                {"keys": list(by_key)}).scalar()
+            if got is None:
+                return None
+            self.held.append(by_key[got])
+            return by_key[got]
 
     def alive(self) -> bool:
         """True while the holder's connection still answers (PostgreSQL); always on SQLite."""
