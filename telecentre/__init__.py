@@ -18,6 +18,7 @@ FEATURES = (
     "telecentre.agent_api",
     "telecentre.stats",
     "telecentre.console",
+    "telecentre.legal",
 )
 
 TEMPLATE_FOLDER = "../templates"
