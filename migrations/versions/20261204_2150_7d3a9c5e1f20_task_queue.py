@@ -27,12 +27,14 @@ def upgrade():
                                       server_default=""))
         batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False,
                                       server_default="0"))
+        batch_op.add_column(sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_remote_run_hosts_status", ["status"], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table("remote_run_hosts", schema=None) as batch_op:
         batch_op.drop_index("ix_remote_run_hosts_status")
+        batch_op.drop_column("sent_at")
         batch_op.drop_column("attempts")
         batch_op.drop_column("worker")
     op.execute("DELETE FROM job_runs WHERE ok IS NULL")

@@ -132,6 +132,8 @@ class RemoteRunHost(db.Model):
     # The task worker carrying it out (name@host), and how many times it was started.
     worker: Mapped[str] = mapped_column(String(100), default="")
     attempts: Mapped[int] = mapped_column(default=0)
+    # When its task was last sent to the queue (a lost task is sent again after a while).
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     run: Mapped[RemoteRun] = relationship(back_populates="hosts")
     seat: Mapped[Seat | None] = relationship()

@@ -47,10 +47,11 @@ def host_lock(host_id: int) -> str:
 
 def dispatch_run(run_id: int) -> int:
     """Send one task per queued host of the run (after the caller committed); return how many."""
+    begin_write(db.session)
     host_ids = list(db.session.scalars(select(RemoteRunHost.id).where(
         RemoteRunHost.run_id == run_id, RemoteRunHost.status == "queued")
         .order_by(RemoteRunHost.id)))
-    db.session.rollback()  # nothing held while the tasks run (eager in tests)
+    _mark_sent(host_ids)
     for host_id in host_ids:
         send(run_host, host_id)
     if not host_ids:
@@ -58,6 +59,14 @@ def dispatch_run(run_id: int) -> int:
         finish_run(run_id)
         db.session.commit()
     return len(host_ids)
+
+
+def _mark_sent(host_ids: list[int]) -> None:
+    """Note when the hosts' tasks are sent, and commit (nothing held while they run)."""
+    if host_ids:
+        db.session.execute(update(RemoteRunHost).where(RemoteRunHost.id.in_(host_ids))
+                           .values(sent_at=utcnow()))
+    db.session.commit()
 
 
 def _repeatable(action_name: str) -> bool:
@@ -184,9 +193,9 @@ def recover_hosts(now=None, requeue_after: timedelta = timedelta(minutes=10)) ->
     """Find hosts whose worker is gone and deal with them; commits. Returns counts.
 
     ``running`` with a free lock: queued again (repeatable) or ``lost``.
-    ``queued`` for longer than *requeue_after* with a free lock: its task was
-    lost with a broker that keeps no unacknowledged copy; sent again (the claim
-    makes a second copy harmless).
+    ``queued`` and last sent more than *requeue_after* ago, with a free lock:
+    its task was lost with a broker that keeps no unacknowledged copy; sent
+    again, once per *requeue_after* (the claim makes a second copy harmless).
     """
     app = current_app._get_current_object()
     now = now or utcnow()
@@ -195,7 +204,8 @@ def recover_hosts(now=None, requeue_after: timedelta = timedelta(minutes=10)) ->
     running = list(db.session.scalars(select(RemoteRunHost.id).where(
         RemoteRunHost.status == "running")))
     stale = list(db.session.scalars(select(RemoteRunHost.id).join(RemoteRun).where(
-        RemoteRunHost.status == "queued", RemoteRun.created_at < now - requeue_after)))
+        RemoteRunHost.status == "queued", RemoteRun.created_at < now - requeue_after,
+        (RemoteRunHost.sent_at.is_(None)) | (RemoteRunHost.sent_at < now - requeue_after))))
     db.session.rollback()
     resend = []
     for host_id in running:
@@ -216,6 +226,8 @@ def recover_hosts(now=None, requeue_after: timedelta = timedelta(minutes=10)) ->
             if probe.try_acquire(host_lock(host_id)):
                 resend.append(host_id)
                 counts["resent"] += 1
+    begin_write(db.session)
+    _mark_sent(resend)
     for host_id in resend:
         send(run_host, host_id)
     # Runs whose hosts are all final (e.g. refused before any task ran).
