@@ -26,7 +26,6 @@ import importlib
 import os
 
 from celery import Celery, Task
-from celery.signals import worker_process_init
 
 
 def init_app(app):
@@ -102,13 +101,6 @@ def make_celery(app) -> Celery:
             "execution_options": {"sqlite_caller_begins": True}} if "sqlite" in url else {}
     celery.flask_app = app
     app.extensions["celery"] = celery
-
-    @worker_process_init.connect(weak=False)
-    def _fresh_connections_in_child(**_kwargs):
-        """--pool prefork: a forked child must not share the parent's database connections."""
-        from telecentre.extensions import db
-        with flask_app.app_context():
-            db.engine.dispose(close=False)
 
     _import_task_modules()
     return celery

@@ -3,6 +3,7 @@ import os
 import socket
 
 import click
+from celery.signals import worker_process_init
 from flask.cli import with_appcontext
 
 
@@ -24,6 +25,14 @@ def worker_command(concurrency, pool, name):
     concurrency = concurrency or int(app.config["TASKS_WORKER_CONCURRENCY"])
     name = name or f"worker{os.getpid()}@{socket.gethostname()}"
     url = broker_url(app)
+
+    @worker_process_init.connect(weak=False)
+    def fresh_connections_in_child(**_kwargs):
+        """--pool prefork: a forked child must not share the parent's database connections."""
+        from telecentre.extensions import db
+        with app.app_context():
+            db.engine.dispose(close=False)
+
     click.echo(f"worker {name}: {pool} x{concurrency}, broker "
                f"{url.split('@')[-1] if '@' in url else url}", err=True)
     celery_for(app).worker_main(["worker", "--pool", pool, "--concurrency", str(concurrency),
