@@ -121,6 +121,7 @@ def start_workers(count: int, env: dict, logdir: str, concurrency: int):
         path = os.path.join(logdir, f"worker{index}.log")
         while " ready." not in open(path, errors="replace").read():
             if process.poll() is not None or time.monotonic() > deadline:
+                stop_workers(workers)
                 raise SystemExit(f"worker {index} did not start:\n" + open(path).read()[-2000:])
             time.sleep(0.2)
     return workers
