@@ -51,7 +51,9 @@ class HeldLocks:
     def __init__(self, app, label: str = "telecentre lock"):
         self.url = app.config["SQLALCHEMY_DATABASE_URI"]
         self.postgres = self.url.startswith("postgresql")
-        self.folder = Path(app.instance_path) / "locks"
+        # One folder per database: two databases never share a lock (tests, a copy).
+        self.folder = Path(app.instance_path) / "locks" / hashlib.sha256(
+            self.url.encode()).hexdigest()[:12]
         self.label = label[:60]
         self._conn = None
         self._files: dict[str, object] = {}

@@ -178,3 +178,19 @@ def test_ssh_key_survives_a_secrets_key_rotation(runner, reachable_seat, it_user
     db.session.commit()
     execute_run(run.id)
     assert db.session.get(RemoteRun, run.id).hosts[0].status == "done"
+
+
+def test_only_read_only_actions_are_tried_again_when_the_pc_does_not_answer(
+        app, reachable_seat, it_user, closed_port):
+    from telecentre.remote.tasks import dispatch_run
+    app.config.update(REMOTE_RETRIES=2, REMOTE_CONNECT_TIMEOUT=2)
+    seat = reachable_seat(name="CLOSED", port=closed_port)
+    check = create_run(it_user, "disk_diagnostics", {}, [seat])
+    power_off = create_run(it_user, "shutdown", {}, [seat])
+    db.session.commit()
+    for run in (check, power_off):
+        dispatch_run(run.id)  # tasks run here and now in tests
+    db.session.expire_all()
+    assert [(h.status, h.attempts) for h in check.hosts] == [("unreachable", 3)]
+    assert [(h.status, h.attempts) for h in power_off.hosts] == [("unreachable", 1)]
+    assert check.status == power_off.status == "finished"

@@ -79,3 +79,20 @@ def test_thirty_pcs_power_off_in_the_time_of_the_slowest(
     print(f"one PC {one_pc:.1f}s, 30 PCs {thirty:.1f}s "
           f"({thirty / one_pc:.1f}x one PC; one after another would be 30x)")
     assert thirty < 30 * one_pc / 5
+
+
+def test_a_site_limit_holds_across_workers(
+        app, queued_app, processes, stand_in_sshd, seats_behind, tmp_path):
+    log = tmp_path / "power-offs.log"
+    server = stand_in_sshd({"shutdown": f'echo "power-off $*" >> {log}\nsleep 1\n'})
+    seats = seats_behind(server, 6)
+    processes.settings.update(REMOTE_SITE_MAX_PARALLEL=2, REMOTE_SLOT_WAIT=0.2)
+    processes.worker("first", concurrency=4)
+    processes.worker("second", concurrency=4)
+    run = create_run(None, "shutdown", {}, seats, scope="six PCs")
+    db.session.commit()
+    _run_and_time(queued_app, run.id, limit=120)
+    hosts = list(db.session.scalars(select(RemoteRunHost).where(RemoteRunHost.run_id == run.id)))
+    assert {h.status for h in hosts} == {"done"} and len(log.read_text().splitlines()) == 6
+    # Eight threads were free, but never more than two PCs of the site at once.
+    assert _most_at_once(hosts) <= 2
