@@ -19,6 +19,8 @@ FEATURES = (
     "telecentre.stats",
     "telecentre.console",
     "telecentre.legal",
+    "telecentre.incidents",
+    "telecentre.records",
 )
 
 TEMPLATE_FOLDER = "../templates"
