@@ -1,14 +1,14 @@
 """Background work on a task queue: job runs claim their slot; remote hosts name their worker.
 
 Revision ID: 7d3a9c5e1f20
-Revises: c3a9f0d2b871
-Create Date: 2026-12-04 21:50:00
+Revises: e5c7a2d94f18
+Create Date: 2026-12-04 22:10:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "7d3a9c5e1f20"
-down_revision = "c3a9f0d2b871"
+down_revision = "e5c7a2d94f18"
 branch_labels = None
 depends_on = None
 
