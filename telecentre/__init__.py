@@ -12,6 +12,7 @@ FEATURES = (
     "telecentre.booking",
     "telecentre.api",
     "telecentre.ops",
+    "telecentre.tasks",
     "telecentre.remote",
     "telecentre.monitoring",
     "telecentre.agent_api",
