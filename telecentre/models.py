@@ -2,7 +2,8 @@
 from telecentre.agent_api.models import Agent, AgentEvent, Command, EnrollmentToken  # noqa: F401
 from telecentre.alerts.models import Alert  # noqa: F401
 from telecentre.audit.models import AuditEntry  # noqa: F401
-from telecentre.auth.models import ApiToken, User  # noqa: F401
+from telecentre.auth.models import (ApiToken, PasswordResetToken, ResidentBlock,  # noqa: F401
+                                    ResidentNote, User)
 from telecentre.booking.models import Booking, CalendarFeed, QueueEntry  # noqa: F401
 from telecentre.ops.models import JobRun  # noqa: F401
 from telecentre.remote.models import (HostKey, PowerSchedule, RemoteRun,  # noqa: F401
