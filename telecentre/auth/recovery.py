@@ -125,11 +125,15 @@ def _set_password(user: User, password: str) -> None:
 
 
 def revoke_other_sessions(user: User) -> None:
-    """Sign the user out everywhere else, when the production branch's revocation exists."""
+    """Sign ``user`` out on every device (web sessions and API tokens) where the server can
+    do so: ``auth.services.revoke_sessions`` (session generations) when it is installed;
+    API tokens in any case. The view keeps the person's own current session afterwards."""
     from telecentre.auth import services
-    revoke = getattr(services, "revoke_other_sessions", None)
+    revoke = getattr(services, "revoke_sessions", None)
     if revoke is not None:
         revoke(user)
+    else:
+        revoke_tokens(user)
 
 
 def change_own(user: User, current: str, new: str, new_again: str) -> str:

@@ -1,6 +1,7 @@
 """Pages for getting back into an account: "Forgot your password?", the reset link, and
 changing one's own password (forced after a temporary one from the desk)."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -80,6 +81,7 @@ def change():
             status = exc.status
         else:
             db.session.commit()
+            keep_this_session(current_user)
             flash(_("Your PIN is changed.") if kind == "pin" else _("Your password is changed."),
                   "info")
             return redirect(url_for("account.index"))
@@ -87,6 +89,13 @@ def change():
         status = 422
     return render_template("auth/change_password.html", form=form, pin=pin,
                            forced=current_user.must_change_password), status
+
+
+def keep_this_session(user) -> None:
+    """After one's own change the other sessions end, this one stays: it takes the account's
+    new session generation (when session generations are installed)."""
+    if "_gen" in session and hasattr(user, "session_generation"):
+        session["_gen"] = user.session_generation
 
 
 def force_change():

@@ -237,3 +237,14 @@ def test_staff_cannot_book_for_a_resident_of_another_site(client, login, attenda
                   minutes="30", seat="0")
     assert reply.status_code == 422
     assert db.session.scalar(select(func.count(Booking.id))) == 0
+
+
+def test_search_finds_by_phone_and_email_but_only_at_the_site(client, login, attendant,
+                                                               create_user):
+    named(create_user("resident", site=OWN, login="maria", phone="+48 601 202 303",
+                      email="maria@example.test"), "Maria Lis")
+    create_user("resident", site="ludwin", login="far", phone="+48 601 202 303")
+    login(client, attendant)
+    for query in ("601 202 303", "maria@example"):
+        page = client.get(f"/console/{OWN}/residents?q={query}").get_data(True)
+        assert "Maria Lis" in page and "Far" not in page, query
