@@ -208,3 +208,9 @@ def test_reset_link_expiry_is_set(app, client, create_user, mail_sink):
     row = db.session.scalar(select(PasswordResetToken))
     assert row.expires_at - row.created_at == timedelta(minutes=app.config[
         "PASSWORD_RESET_MINUTES"])
+
+
+def test_a_temporary_password_gets_no_api_token(client, create_user):
+    create_user("resident", login="ola", must_change_password=True)
+    reply = client.post("/api/v1/auth/token", json={"login": "ola", "password": PASSWORD})
+    assert reply.status_code == 403 and reply.get_json()["error"] == "password_change_required"
