@@ -92,7 +92,7 @@ def new_resident(slug):
                 user, pin = residents.register_at_desk(
                     current_user, site, form.display_name.data, phone=form.phone.data,
                     email=form.email.data, birth_year=birth_year,
-                    rules_accepted=form.rules_accepted.data)
+                    rules_accepted=form.rules_accepted.data, confirm_duplicate=True)
                 db.session.commit()
                 session[_CARD_PIN] = {"user": user.id, "pin": pin}
                 return redirect(url_for("desk.card", slug=slug, resident_id=user.id))

@@ -9,7 +9,7 @@ from telecentre.audit.services import record
 from telecentre.auth.models import User
 from telecentre.auth.passwords import hash_secret, verify_secret
 from telecentre.auth.services import create_user
-from telecentre.common.errors import InvalidInput
+from telecentre.common.errors import Conflict, InvalidInput
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
 
@@ -106,7 +106,8 @@ def likely_duplicates(display_name: str, *, phone: str | None = None,
 
 def register_at_desk(actor, site, display_name: str, *, phone: str | None = None,
                      email: str | None = None, birth_year: int | None = None,
-                     rules_accepted: bool = True) -> tuple[User, str]:
+                     rules_accepted: bool = False,
+                     confirm_duplicate: bool = False) -> tuple[User, str]:
     """Register a resident at ``site``'s desk: return the account and its PIN (shown once).
 
     The resident gets a card number (with a check digit) and a 6-digit PIN;
@@ -117,6 +118,10 @@ def register_at_desk(actor, site, display_name: str, *, phone: str | None = None
         raise InvalidInput(_("The resident must accept the site rules and the privacy notice."))
     if not name or len(name) > 120:
         raise InvalidInput(_("Write the resident's name (up to 120 characters)."))
+    if not confirm_duplicate and likely_duplicates(name, phone=phone, birth_year=birth_year):
+        raise Conflict(_("A resident with the same name and the same phone number or birth "
+                         "year is already registered. Check the resident's card, or confirm "
+                         "that this is a different person."), code="possible_duplicate")
     email, phone = _contact(email, phone)
     card = _new_card_number()
     pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
