@@ -2,14 +2,14 @@
 password change, birth year, blocks and staff notes.
 
 Revision ID: 7d3a9c5e1f20
-Revises: 4c8f0b2e6d19
-Create Date: 2026-12-04 21:20:00
+Revises: e5c7a2d94f18
+Create Date: 2026-12-04 22:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "7d3a9c5e1f20"
-down_revision = "4c8f0b2e6d19"
+down_revision = "e5c7a2d94f18"
 branch_labels = None
 depends_on = None
 
