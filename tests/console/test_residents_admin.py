@@ -248,3 +248,17 @@ def test_search_finds_by_phone_and_email_but_only_at_the_site(client, login, att
     for query in ("601 202 303", "maria@example"):
         page = client.get(f"/console/{OWN}/residents?q={query}").get_data(True)
         assert "Maria Lis" in page and "Far" not in page, query
+
+
+def test_deleting_the_account_deletes_its_notes_and_blocks(room, attendant, create_user):
+    from telecentre.auth.models import ResidentNote
+    from telecentre.console.resident_admin import add_note
+    from telecentre.stats.privacy import delete_account
+    piotr = room["piotr"]
+    add_note(attendant, piotr, attendant.site, "Needs help with printing")
+    block(attendant, piotr, "Damaged headphones")
+    db.session.commit()
+    delete_account(create_user("admin"), piotr)
+    db.session.commit()
+    assert db.session.scalar(select(func.count(ResidentNote.id))) == 0
+    assert db.session.scalar(select(func.count(ResidentBlock.id))) == 0
