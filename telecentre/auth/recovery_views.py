@@ -15,7 +15,7 @@ bp = Blueprint("recovery", __name__)
 
 # What a person who must change the password may still open.
 _ALLOWED_WHILE_FORCED = {"recovery.change", "auth.logout", "home.set_language", "static",
-                         "home.accessibility"}
+                         "legal.accessibility", "legal.privacy"}
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
