@@ -50,6 +50,11 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_TOKEN = "10 per minute;50 per hour"
+    # "Forgot your password?": requests per client address (every request counts), how long
+    # a reset link works, and how many links one account gets an hour.
+    RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"
+    PASSWORD_RESET_MINUTES = 60
+    PASSWORD_RESET_PER_HOUR = 3
     # Card + PIN sign-ins refused, per client address (on top of RATELIMIT_LOGIN).
     RATELIMIT_PIN_FAILURES = "5 per minute;30 per hour"
     # The agent API: unlock attempts per agent; refused unlocks per agent and per seat;

@@ -2,7 +2,8 @@
 from telecentre.agent_api.models import Agent, AgentEvent, Command, EnrollmentToken  # noqa: F401
 from telecentre.alerts.models import Alert  # noqa: F401
 from telecentre.audit.models import AuditEntry, AuditPersonal  # noqa: F401
-from telecentre.auth.models import ApiToken, ReservedLogin, User  # noqa: F401
+from telecentre.auth.models import (ApiToken, PasswordResetToken, ReservedLogin,  # noqa: F401
+                                    ResidentBlock, ResidentNote, User)
 from telecentre.booking.models import Booking, CalendarFeed, QueueEntry  # noqa: F401
 from telecentre.ops.models import JobRun  # noqa: F401
 from telecentre.remote.models import (HostKey, PowerSchedule, RemoteRun,  # noqa: F401

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from telecentre import create_app
 from telecentre.extensions import db, limiter
+from tests.mail_sink import mail_sink  # noqa: F401  (a fixture for every area)
 
 PG_URL = os.environ.get("TELECENTRE_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"

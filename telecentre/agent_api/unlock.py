@@ -6,10 +6,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from telecentre.agent_api.models import Agent
+from telecentre.auth.blocks import ensure_not_blocked
 from telecentre.console import guests
 from telecentre.extensions import db
 from telecentre.sessions import services as sessions
 from telecentre.sessions.models import UsageSession
+from telecentre.sessions.seated import ensure_not_seated_elsewhere
 from telecentre.sessions.services import refusal
 
 
@@ -36,13 +38,19 @@ def _greeting(user, minutes: float) -> str:
     return _("Welcome! You have %(minutes)s min.", minutes=shown)
 
 
+def _may_sit(user, seat, now) -> None:
+    """Refuse a blocked resident (neutral words at the PC) and one already sitting elsewhere."""
+    ensure_not_blocked(user, for_staff=False, now=now)
+    ensure_not_seated_elsewhere(user, seat=seat, for_staff=False)
+
+
 def unlock(agent: Agent, body, now) -> dict:
     """Start a session for a booking or guest code, card and PIN, or a kiosk touch; return it.
 
     Raises a refusal with the protocol's code (wrong_code, wrong_pin,
     walk_in_not_allowed, seat_out_of_service, seat_busy, quota_exhausted,
-    too_early, closed). A repeated request with the same ``local_id`` (the
-    agent never saw the first reply) gets the same session back.
+    too_early, closed, resident_blocked, already_in_session). A repeated request with the
+    same ``local_id`` (the agent never saw the first reply) gets the same session back.
     """
     seat = agent.seat
     if seat is None:
@@ -69,9 +77,11 @@ def unlock(agent: Agent, body, now) -> dict:
         else:
             booking = sessions.check_booking(seat, booking, now)
             user, kind = booking.resident, "booked"
+            _may_sit(user, seat, now)
             granted = sessions.grant(seat, now, user=user, booking=booking)
     elif body.method == "card":
         user = sessions.resident_for_card(body.card, body.pin)
+        _may_sit(user, seat, now)
         booking = sessions.holding_booking(seat, now)
         if booking is not None and booking.resident_id == user.id:
             kind = "booked"

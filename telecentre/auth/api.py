@@ -60,7 +60,8 @@ def token():
     """Exchange a login and password (and, with two-step sign-in, a code) for a bearer token.
 
     401 when they do not match or the code is missing or wrong; 403 when the
-    role must use two-step sign-in and the account has not set it up yet.
+    role must use two-step sign-in and the account has not set it up yet, or
+    when the password is a temporary one from the desk (change it on the web).
     """
     from telecentre.auth import two_step
     body = parse_body(TokenRequest)
@@ -82,6 +83,10 @@ def token():
         db.session.rollback()
         raise DomainError(_("Your role must use two-step sign-in: set it up by signing in on "
                             "the web first."), code="otp_enrolment_required", status=403)
+    if user.must_change_password:
+        db.session.rollback()
+        raise DomainError(_("This password is temporary: sign in on the web and choose your "
+                            "own first."), code="password_change_required", status=403)
     value, row = issue_token(user, current_app.config["API_TOKEN_HOURS"])
     db.session.commit()
     return jsonify(token=value, token_type="Bearer", expires_at=row.expires_at.isoformat()), 201

@@ -55,3 +55,42 @@ class DisableTwoStepForm(FlaskForm):
                        validators=[DataRequired(), Length(max=40)],
                        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none",
                                   "spellcheck": "false"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The e-mail address of the account that needs a new password."""
+
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=200)],
+                        render_kw={"autocomplete": "email", "type": "email"})
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (from a reset link)."""
+
+    password = PasswordField(_l("New password (at least 10 characters)"),
+                             validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    password2 = PasswordField(_l("New password again"),
+                              validators=[DataRequired(), Length(max=200)],
+                              render_kw={"autocomplete": "new-password"})
+
+
+class ChangePasswordForm(FlaskForm):
+    """The current password (or PIN) and the new one twice."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password (at least 10 characters)"),
+                        validators=[DataRequired(), Length(max=200)],
+                        render_kw={"autocomplete": "new-password"})
+    new2 = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=200)],
+                         render_kw={"autocomplete": "new-password"})
+
+    def for_pin(self):
+        """Relabel the fields for a card-only account, which changes its PIN."""
+        self.current.label.text = _l("Current PIN")
+        self.new.label.text = _l("New PIN (6 digits)")
+        self.new2.label.text = _l("New PIN again")
+        for fld in (self.current, self.new, self.new2):
+            fld.render_kw = {**(fld.render_kw or {}), "inputmode": "numeric"}
+        return self

@@ -115,12 +115,16 @@ def register():
 @access("staff", site=site_from_slug)
 @api_doc("Register a resident at the desk: returns the card number and PIN (once)",
          body=DeskResidentIn, responses={201: CardOut}, tags=["residents"],
-         errors=(400, 401, 403, 404, 422))
+         errors=(400, 401, 403, 404, 409, 422))
 def register_at_desk(slug):
-    """Register a resident at this site's desk."""
+    """Register a resident at this site's desk (rules accepted; a likely duplicate is 409
+    unless confirmed)."""
     body = parse_body(DeskResidentIn)
     user, pin = _committed(residents.register_at_desk, current_user, get_site(slug),
-                           body.display_name, phone=body.phone, email=body.email)
+                           body.display_name, phone=body.phone, email=body.email,
+                           birth_year=residents.check_birth_year(body.birth_year),
+                           rules_accepted=body.rules_accepted,
+                           confirm_duplicate=body.confirm_duplicate)
     return jsonify(id=user.id, display_name=user.display_name, card_number=user.card_number,
                    pin=pin), 201
 

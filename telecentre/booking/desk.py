@@ -1,5 +1,6 @@
 """The attendant's desk: today's bookings, check-in by code, registering residents, the queue."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -78,20 +79,57 @@ def new_resident(slug):
     """Register a resident and show the card number and PIN once, ready to print."""
     site = get_site(slug)
     form = DeskResidentForm()
-    status = 200
+    status, duplicates = 200, []
     if form.validate_on_submit():
         try:
-            user, pin = residents.register_at_desk(current_user, site, form.display_name.data,
-                                                   phone=form.phone.data)
-            db.session.commit()
-            return render_template("booking/card.html", site=site, user=user, pin=pin)
+            birth_year = residents.check_birth_year(form.birth_year.data)
+            duplicates = residents.likely_duplicates(form.display_name.data,
+                                                     phone=form.phone.data,
+                                                     birth_year=birth_year)
+            if duplicates and not form.confirm_duplicate.data:
+                status = 409  # shown with a "register anyway" button; nothing created
+            else:
+                user, pin = residents.register_at_desk(
+                    current_user, site, form.display_name.data, phone=form.phone.data,
+                    email=form.email.data, birth_year=birth_year,
+                    rules_accepted=form.rules_accepted.data, confirm_duplicate=True)
+                db.session.commit()
+                session[_CARD_PIN] = {"user": user.id, "pin": pin}
+                return redirect(url_for("desk.card", slug=slug, resident_id=user.id))
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             status = exc.status
     elif request.method == "POST":
         status = 422
-    return render_template("booking/desk_resident.html", site=site, form=form), status
+    known = [u for u in duplicates if u.site_id == site.id]
+    return render_template("booking/desk_resident.html", site=site, form=form,
+                           duplicates=duplicates, known=known), status
+
+
+_CARD_PIN = "_desk_card_pin"
+
+
+def _registered_here(slug, resident_id, **_ignored):
+    """Return the site of ``slug`` when resident ``resident_id`` was registered there."""
+    from telecentre.auth.models import User
+    site = site_from_slug(slug)
+    user = db.session.get(User, resident_id)
+    if site is None or user is None or user.role != "resident" or user.site_id != site.id:
+        return None
+    return site
+
+
+@bp.get("/<slug>/residents/<int:resident_id>/card")
+@access("staff", site=_registered_here)
+def card(slug, resident_id):
+    """The printable card of a resident registered here; the PIN only on the first view
+    after registration (refreshing shows the card without it and creates nothing)."""
+    from telecentre.auth.models import User
+    user = db.session.get(User, resident_id)
+    kept = session.pop(_CARD_PIN, None)
+    pin = kept["pin"] if kept and kept.get("user") == user.id else None
+    return render_template("booking/card.html", site=get_site(slug), user=user, pin=pin)
 
 
 @bp.post("/<slug>/queue")

@@ -60,6 +60,16 @@ class DeskResidentForm(FlaskForm):
                                                                   Length(max=120)])
     phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=40)],
                         render_kw={"type": "tel"})
+    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=200)],
+                        render_kw={"type": "email"})
+    birth_year = StringField(_l("Birth year (optional)"), validators=[Optional(), Length(max=4)],
+                             render_kw={"inputmode": "numeric"})
+    rules_accepted = BooleanField(_l("The resident has read and accepted the site rules and "
+                                     "the privacy notice"),
+                                  validators=[DataRequired(_l("The resident must accept the site "
+                                                              "rules and the privacy notice."))])
+    # Set by the "register anyway" button after a likely duplicate was shown.
+    confirm_duplicate = BooleanField(default=False)
 
 
 class DeskQueueForm(FlaskForm):

@@ -104,6 +104,14 @@ class DeskResidentIn(Body):
     display_name: str = Field(min_length=1, max_length=120)
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=200)
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    rules_accepted: bool = Field(
+        default=False, description="The resident has accepted the site rules and the privacy "
+                                   "notice (required: 422 without it; the time is kept).")
+    confirm_duplicate: bool = Field(
+        default=False, description="Register even though a resident with the same name and "
+                                   "phone or birth year exists (otherwise 409 "
+                                   "`possible_duplicate`).")
 
 
 class CardOut(BaseModel):

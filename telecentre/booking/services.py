@@ -13,6 +13,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from telecentre.audit.services import record
+from telecentre.auth.blocks import ensure_not_blocked
 from telecentre.booking import rules
 from telecentre.booking.codes import new_code, normalise_code
 from telecentre.booking.models import HOLDING_STATUSES, Booking
@@ -22,6 +23,7 @@ from telecentre.common.time import utcnow
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
 from telecentre.sessions.models import UsageSession
+from telecentre.sessions.seated import ensure_not_seated_elsewhere
 
 SOURCES = ("web", "api", "desk", "kiosk", "queue")
 
@@ -67,6 +69,7 @@ def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Sea
     resident = getattr(resident, "_get_current_object", lambda: resident)()
     if resident is None or resident.role != "resident" or not resident.active:
         raise Forbidden(_("Only residents' accounts can hold bookings."))
+    ensure_not_blocked(resident, for_staff=getattr(actor, "is_staff", False), now=now)
     if source not in SOURCES:
         raise InvalidInput(_("Unknown booking source %(source)s.", source=source))
     if seat is None and site is None:
@@ -156,6 +159,9 @@ def check_in(actor, booking: Booking, now: datetime | None = None) -> Booking:
     if booking.status != "booked":
         raise Conflict(_("This booking cannot be checked in (it is %(status)s).",
                          status=status_label(booking.status)), code="not_checkable")
+    ensure_not_blocked(booking.resident, for_staff=getattr(actor, "is_staff", False), now=now)
+    ensure_not_seated_elsewhere(booking.resident, seat=booking.seat,
+                                for_staff=getattr(actor, "is_staff", False))
     slot = rules.current_policy(booking.seat.site).slot_minutes
     if now < booking.start - timedelta(minutes=slot) or now >= booking.end:
         raise Conflict(_("Check-in is open from %(n)d minutes before the start until the end.",

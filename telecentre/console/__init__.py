@@ -8,9 +8,11 @@ def init_app(app):
 
     from telecentre.common.templating import register_nav
     from telecentre.console import (action_views, api, api_actions, guest_views, kiosk,
-                                    notice_views, notices, views)
+                                    notice_views, notices, resident_views, staff_booking,
+                                    views)
     for blueprint in (views.bp, action_views.bp, guest_views.bp, kiosk.bp, api.bp,
-                      api_actions.bp, notice_views.bp):
+                      api_actions.bp, notice_views.bp, resident_views.bp,
+                      staff_booking.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["resident_notices"] = notices.for_template
     register_nav("console.index", _l("Console"), roles=("attendant", "it", "admin"), order=25)

@@ -16,12 +16,14 @@ from telecentre.agent_api.bridge import agent_of
 from telecentre.agent_api.models import Agent, Command
 from telecentre.agent_api.services import queue_command
 from telecentre.audit.services import record
+from telecentre.auth.blocks import ensure_not_blocked
 from telecentre.common.errors import Conflict, Forbidden, InvalidInput, PolicyViolation
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
 from telecentre.sessions import services as sessions
 from telecentre.sessions.models import UsageSession
+from telecentre.sessions.seated import ensure_not_seated_elsewhere
 
 MAX_EXTEND_MINUTES = 240
 MAX_MESSAGE = 300
@@ -73,6 +75,8 @@ def start_walk_in(actor, seat: Seat, resident, now: datetime | None = None) -> U
     if running_session(seat) is not None:
         raise Conflict(_("Someone is already using %(seat)s.", seat=seat.name), code="seat_busy")
     agent = online_agent(seat, now)
+    ensure_not_blocked(resident, for_staff=True, now=now)
+    ensure_not_seated_elsewhere(resident, seat=seat)
     booking = sessions.holding_booking(seat, now)
     if booking is not None and booking.resident_id != resident.id:
         raise Conflict(_("%(seat)s is booked by someone else now.", seat=seat.name),

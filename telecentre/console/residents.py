@@ -2,7 +2,7 @@
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import false, func, or_, select
 
 from telecentre.auth.models import User
 from telecentre.booking.models import Booking
@@ -25,8 +25,9 @@ def known_at(site: Site):
 def search_residents(site: Site, text: str) -> list[User]:
     """Return up to 20 active residents known at ``site`` matching a name or a card number.
 
-    Digits (spaces and dashes ignored) match the start of a card number;
-    anything else matches a part of the name or the login, ignoring case.
+    Digits (spaces and dashes ignored) match the start of a card number or a part
+    of the phone number; anything else matches a part of the name, the login or
+    the e-mail address, ignoring case.
     Raises InvalidInput for a query shorter than two characters.
     """
     text = (text or "").strip()
@@ -34,10 +35,14 @@ def search_residents(site: Site, text: str) -> list[User]:
         raise InvalidInput(_("Type at least two letters of the name or the card number."))
     digits = re.sub(r"[\s-]", "", text)
     if digits.isdigit():
-        match = User.card_number.startswith(digits, autoescape=True)
+        phone = func.replace(func.replace(func.replace(func.coalesce(User.phone, ""), " ", ""),
+                                          "-", ""), "+", "")
+        match = or_(User.card_number.startswith(digits, autoescape=True),
+                    phone.contains(digits, autoescape=True) if len(digits) >= 6 else false())
     else:
         match = or_(User.display_name.icontains(text, autoescape=True),
-                    User.login.icontains(text, autoescape=True))
+                    User.login.icontains(text, autoescape=True),
+                    User.email.icontains(text, autoescape=True))
     query = (select(User).where(known_at(site), User.active.is_(True), match)
              .order_by(User.display_name, User.id).limit(MAX_RESULTS))
     return list(db.session.scalars(query))

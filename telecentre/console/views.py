@@ -143,5 +143,6 @@ def resident(slug, resident_id):
     sessions = db.session.scalars(db.select(UsageSession).where(
         UsageSession.user_id == user.id, UsageSession.site_id == site.id)
         .order_by(UsageSession.started_at.desc()).limit(20)).all()
+    from telecentre.console.resident_views import resident_context
     return render_template("console/resident.html", **page_context(site), resident=user,
-                           bookings=bookings, sessions=sessions)
+                           bookings=bookings, sessions=sessions, **resident_context(user))

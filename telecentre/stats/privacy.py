@@ -21,7 +21,8 @@ from sqlalchemy import delete, or_, select, update
 from telecentre.audit.models import AuditEntry
 from telecentre.audit.personal import erase_older_than, erase_person
 from telecentre.audit.services import record
-from telecentre.auth.models import ApiToken, User
+from telecentre.auth.models import (ApiToken, PasswordResetToken, ResidentBlock, ResidentNote,
+                                    User)
 from telecentre.auth.services import reserve_login
 from telecentre.auth.passwords import verify_secret
 from telecentre.booking.models import OPEN_STATUSES, Booking, CalendarFeed
@@ -154,6 +155,9 @@ def delete_account(actor: User, user: User, password: str | None = None) -> dict
     # log keeps its chain but loses the login, addresses and personal details.
     db.session.execute(delete(ResidentNotice).where(ResidentNotice.user_id == user.id))
     db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    # Staff notes, blocks (their reasons) and reset links are about the person too.
+    for model in (ResidentNote, ResidentBlock, PasswordResetToken):
+        db.session.execute(delete(model).where(model.user_id == user.id))
     reserve_login(user.login)
     tombstone = f"deleted-{secrets.token_hex(6)}"
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
@@ -161,6 +165,7 @@ def delete_account(actor: User, user: User, password: str | None = None) -> dict
     user.email = user.phone = user.card_number = user.pin_hash = user.password_hash = None
     user.active, user.locale, user.consent_at, user.site_id = False, None, None, None
     user.privacy_version = None
+    user.birth_year, user.must_change_password = None, False
     user.last_login_at = None
     record(actor if actor.id != user.id else None, "privacy.account_deleted", target=user,
            details={"bookings_cancelled": cancelled})

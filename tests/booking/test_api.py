@@ -182,8 +182,16 @@ def test_desk_registration_and_check_in(client, clock, bearer, create_seat, crea
     from telecentre.booking.residents import authenticate_card, valid_card_number
     seat = create_seat("cycow", "PC-01")
     desk = bearer(create_user("attendant", site="cycow"))
+    refused = client.post("/api/v1/sites/cycow/residents", headers=desk,
+                          json={"display_name": "Jan Nowak"})
+    assert refused.status_code == 422  # the rules were not accepted
     card = client.post("/api/v1/sites/cycow/residents", headers=desk,
-                       json={"display_name": "Jan Nowak"}).get_json()
+                       json={"display_name": "Jan Nowak", "phone": "600 100 200",
+                             "rules_accepted": True}).get_json()
+    twice = client.post("/api/v1/sites/cycow/residents", headers=desk,
+                        json={"display_name": "Jan Nowak", "phone": "+48600100200",
+                              "rules_accepted": True})
+    assert twice.status_code == 409 and twice.get_json()["error"] == "possible_duplicate"
     assert valid_card_number(card["card_number"]) and len(card["pin"]) == 6
     resident = authenticate_card(card["card_number"], card["pin"])
     assert resident is not None and resident.pin_hash != card["pin"]

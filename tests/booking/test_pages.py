@@ -1,6 +1,9 @@
 """The residents' pages, the desk and the policy admin, in a browser-like client."""
 import re
 
+from sqlalchemy import select
+
+from telecentre.auth.models import User
 from telecentre.booking.codes import display_code
 from telecentre.booking.models import Booking
 from telecentre.extensions import db
@@ -79,12 +82,25 @@ def test_desk_registers_a_card_and_the_card_signs_in(app, client, clock, login, 
     login(client, create_user("attendant", site="cycow"))
     english(client)
     token = Auth(client).csrf_token("/desk/cycow/residents/new")
-    card_page = client.post("/desk/cycow/residents/new",
-                            data={"display_name": "Zofia Wójcik", "csrf_token": token})
+    refused = client.post("/desk/cycow/residents/new",
+                          data={"display_name": "Zofia Wójcik", "csrf_token": token})
+    assert refused.status_code == 422  # the rules were not accepted: nothing created
+    assert "must accept the site rules" in refused.get_data(True)
+    assert db.session.scalar(select(User).where(User.display_name == "Zofia Wójcik")) is None
+    created = client.post("/desk/cycow/residents/new",
+                          data={"display_name": "Zofia Wójcik", "csrf_token": token,
+                                "rules_accepted": "y"})
+    assert created.status_code == 302  # POST, redirect, GET: the card page is a GET
+    card_page = client.get(created.location)
     text = card_page.get_data(True)
     assert card_page.status_code == 200 and "Zofia Wójcik" in text
     card = re.search(r'class="code">(\d{10})<', text).group(1)
-    pin = re.search(r'class="code">(\d{6})<', text).group(1)
+    pin = re.search(r'class="code" id="card-pin">(\d{6})<', text).group(1)
+    again = client.get(created.location).get_data(True)  # a refresh: no new account, no PIN
+    assert card in again and pin not in again
+    assert len(db.session.scalars(select(User).where(
+        User.display_name == "Zofia Wójcik")).all()) == 1
+    assert db.session.scalar(select(User).where(User.card_number == card)).consent_at
     resident = app.test_client()
     token = Auth(resident).csrf_token("/login/card")
     bad = resident.post("/login/card", data={"card": card, "pin": "999999", "csrf_token": token})

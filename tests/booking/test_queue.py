@@ -131,7 +131,7 @@ def test_the_no_show_job_offers_the_released_seat(app, clock, full_site, create_
 def test_desk_puts_a_card_holder_in_the_queue(app, clock, full_site, create_user, login):
     site, *_ = full_site
     attendant = create_user("attendant", site="cycow")
-    resident, pin = register_at_desk(attendant, site, "Anna Nowak")
+    resident, pin = register_at_desk(attendant, site, "Anna Nowak", rules_accepted=True)
     db.session.commit()
     client = login(app.test_client(), attendant)
     from tests.conftest import Auth

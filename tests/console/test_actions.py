@@ -66,17 +66,18 @@ def test_walk_in_starts_the_record_and_unlocks_the_pc(client, login, attendant, 
     enroll("PC-04")
     seat = room["seats"]["PC-04"]
     login(client, attendant)
+    # Anna already sits at PC-01 (one computer per person), so Piotr walks in.
     reply = _post(client, f"/console/{OWN}/seats/{seat.id}/walk-in",
-                  resident_id=str(room["anna"].id))
+                  resident_id=str(room["piotr"].id))
     assert reply.status_code == 302
     usage = db.session.scalar(select(UsageSession).where(UsageSession.seat_id == seat.id,
                                                          UsageSession.ended_at.is_(None)))
-    assert usage.user_id == room["anna"].id and usage.kind == "walk_in"
+    assert usage.user_id == room["piotr"].id and usage.kind == "walk_in"
     [(kind, args)] = _commands()
     assert kind == "unlock" and args["local_id"] == usage.local_id
     assert args["session_id"] == usage.id and args["minutes"] > 0
     # A second walk-in on the busy seat is refused and changes nothing.
-    _post(client, f"/console/{OWN}/seats/{seat.id}/walk-in", resident_id=str(room["piotr"].id))
+    _post(client, f"/console/{OWN}/seats/{seat.id}/walk-in", resident_id=str(room["anna"].id))
     assert len(_commands()) == 1
 
 

@@ -64,13 +64,18 @@ def test_walk_in_and_a_busy_seat(client, attendant, room, enroll):
     enroll("PC-04")
     headers = _bearer(client, attendant)
     seat = room["seats"]["PC-04"]
+    # Anna sits at PC-01: a second computer is refused, naming where she sits.
     reply = client.post(f"{API}/seats/{seat.id}/walk-in",
                         json={"resident_id": room["anna"].id}, headers=headers)
+    assert reply.status_code == 409 and reply.get_json()["error"] == "already_in_session"
+    assert "PC-01" in reply.get_json()["message"]
+    reply = client.post(f"{API}/seats/{seat.id}/walk-in",
+                        json={"resident_id": room["piotr"].id}, headers=headers)
     assert reply.status_code == 201, reply.get_json()
     body = reply.get_json()
     assert body["seat_id"] == seat.id and body["kind"] == "walk_in" and body["minutes_left"] > 0
     reply = client.post(f"{API}/seats/{seat.id}/walk-in",
-                        json={"resident_id": room["piotr"].id}, headers=headers)
+                        json={"resident_id": room["anna"].id}, headers=headers)
     assert reply.status_code == 409 and reply.get_json()["error"] == "seat_busy"
     count = db.session.scalar(select(func.count()).select_from(UsageSession)
                               .where(UsageSession.seat_id == seat.id))

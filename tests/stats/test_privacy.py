@@ -34,7 +34,7 @@ def test_retention_pseudonymises_old_usage_and_keeps_the_figures(app, old_seat, 
     app.config["RETENTION_DAYS"] = 30  # horizon: 15 June 2026
     result = apply_retention(NOW)
     db.session.commit()
-    assert result == {"sessions_pseudonymised": 2, "bookings_deleted": 1}
+    assert (result["sessions_pseudonymised"], result["bookings_deleted"]) == (2, 1)
     db.session.refresh(old)
     assert (old.user_id, old.booking_id, old.local_id) == (None, None, None)
     assert db.session.get(UsageSession, recent.id).user_id == r1.id
@@ -43,7 +43,7 @@ def test_retention_pseudonymises_old_usage_and_keeps_the_figures(app, old_seat, 
     assert after == before and after["unique_users"] == 2 and after["no_shows"] == 0
     assert after["bookings_due"] == 1
     # Running it again finds nothing more to do.
-    assert apply_retention(NOW) == {"sessions_pseudonymised": 0, "bookings_deleted": 0}
+    assert not any(apply_retention(NOW).values())
 
 
 def _csrf(client, path):

@@ -72,7 +72,23 @@ def sample_values(rules, county, factories):
     return values
 
 
-def visits(app, rules, values):
+def own_values(world, factories):
+    """URL values a page needs of its own: a live password-reset link, a resident
+    registered at the site (their printable card)."""
+    from telecentre.auth.models import PasswordResetToken
+    from telecentre.auth.recovery import _digest
+    from telecentre.common.time import utcnow
+    from telecentre.extensions import db
+    resident = world["users"]["resident"]
+    db.session.add(PasswordResetToken(user_id=resident.id, token_hash=_digest("walk-token"),
+                                      expires_at=utcnow() + timedelta(hours=2)))
+    db.session.commit()
+    registered = factories["user"]("resident", site=OWN, login="walk-registered")
+    return {"recovery.reset": {"token": "walk-token"},
+            "desk.card": {"resident_id": registered.id}}
+
+
+def visits(app, rules, values, own=None):
     """Return {role: [(endpoint, url)]}: each page under the roles that see it."""
     extra = queries()
     plan = {}
@@ -80,6 +96,7 @@ def visits(app, rules, values):
         level = app.view_functions[rule.endpoint].access_level
         assert level in ROLES, f"{rule.endpoint}: no role sees access level {level!r}"
         args = {arg: values[arg] for arg in rule.arguments}
+        args.update((own or {}).get(rule.endpoint, {}))
         url = rule.build({**args, **extra.get(rule.endpoint, {})}, append_unknown=True)[1]
         for role in ROLES[level]:
             plan.setdefault(role, []).append((rule.endpoint, url))
@@ -126,7 +143,7 @@ def test_every_page_is_accessible(lang, live, chromium, county, factories):
     world = county(lang)
     rules = get_rules(app)
     values = sample_values(rules, world, factories)
-    plan = visits(app, rules, values)
+    plan = visits(app, rules, values, own_values(world, factories))
     failures, kinds = [], {}
     for role, pages in plan.items():
         context = chromium.new_context(locale=LOCALES[lang], viewport={"width": 1280,
