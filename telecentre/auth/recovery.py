@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 from email.message import EmailMessage
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select, update
 
@@ -23,6 +23,7 @@ from telecentre.auth.services import revoke_tokens, validate_password
 from telecentre.common.errors import Forbidden, InvalidInput
 from telecentre.common.mail import smtp_send
 from telecentre.common.time import utcnow
+from telecentre.common.urls import public_url
 from telecentre.extensions import db
 
 PIN_DIGITS = 6
@@ -62,7 +63,7 @@ def request_reset(email: str, now=None) -> bool:
         expires_at=now + timedelta(minutes=config["PASSWORD_RESET_MINUTES"])))
     db.session.flush()
     record(None, "auth.reset_requested", target=user, site=user.site_id)
-    return _send_link(user, url_for("recovery.reset", token=token, _external=True))
+    return _send_link(user, public_url("recovery.reset", token=token))
 
 
 def _send_link(user: User, link: str) -> bool:

@@ -51,7 +51,8 @@ class LiveServer:
                "TELECENTRE_SECRETS_KEY_FILE": str(Path(self._dir.name) / "secrets.keys"),
                "TELECENTRE_SECURE_COOKIES": "false",
                "TELECENTRE_RATELIMIT_ENABLED": "false",
-               "TELECENTRE_LOG_LEVEL": "WARNING", **self.extra_env}
+               "TELECENTRE_LOG_LEVEL": "WARNING",
+               "TELECENTRE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **self.extra_env}
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "telecentre.cli", "serve", "--host", "127.0.0.1",

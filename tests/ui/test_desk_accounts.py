@@ -57,6 +57,7 @@ def live_url(app):
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"  # the links in mails
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     thread.join(timeout=10)
