@@ -80,6 +80,17 @@ class Defaults:
     SMTP_STARTTLS = False
     MAIL_FROM = "telecentre@localhost"
     ALERT_RECIPIENTS: list = []
+    # SMS through an HTTP gateway (telecentre.common.sms), off while SMS_GATEWAY_URL is
+    # empty. Each message is one POST to the URL: SMS_GATEWAY_FORMAT "json" or "form"
+    # body with the fields named in SMS_GATEWAY_FIELDS (recipient, sender, text);
+    # SMS_GATEWAY_TOKEN, when set, goes in the Authorization header as "Bearer <token>".
+    # Any 2xx answer counts as sent; anything else is logged and never breaks the caller.
+    SMS_GATEWAY_URL = None
+    SMS_GATEWAY_TOKEN = None
+    SMS_SENDER = "Telecentre"
+    SMS_GATEWAY_FORMAT = "json"
+    SMS_GATEWAY_FIELDS: dict = {"to": "to", "sender": "from", "text": "text"}
+    SMS_GATEWAY_TIMEOUT_SECONDS = 5
 
 
 def load(app, overrides=None):

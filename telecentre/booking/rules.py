@@ -55,7 +55,12 @@ def check_request(site, policy: SitePolicy, seat: Seat | None, start: datetime, 
         raise violation("opening_hours", _(
             "The site is not open for all of that time. Pick a time within its opening hours."))
     slot = policy.slot_minutes
-    if not is_on_grid(opening[0], start, slot) or not is_on_grid(opening[0], end, slot):
+    running = slot_start_at(site, now, slot)
+    # A walk-in from the queue may start inside the running slot, where a booking that
+    # was ended early gave the seat back (see Booking.release_rest).
+    joins_running = walk_in and running is not None and running <= start <= now
+    if (not (is_on_grid(opening[0], start, slot) or joins_running)
+            or not is_on_grid(opening[0], end, slot)):
         raise violation("slot_minutes", _(
             "Bookings start and end on the %(n)d-minute grid of this site (e.g. %(time)s).",
             n=slot, time=_hm(opening[0])))
@@ -63,7 +68,6 @@ def check_request(site, policy: SitePolicy, seat: Seat | None, start: datetime, 
     if minutes > policy.max_booking_minutes:
         raise violation("max_booking_minutes", _(
             "A booking here lasts at most %(n)d minutes.", n=policy.max_booking_minutes))
-    running = slot_start_at(site, now, slot)
     if end <= now or (start < now and (running is None or start < running)):
         raise violation("past", _("That time has passed. Pick a time from now on."))
     last_day = local_today(now) + timedelta(days=policy.days_ahead)
@@ -79,8 +83,12 @@ def _holding_of(resident_id: int):
 
 
 def check_resident(resident, policy: SitePolicy, start: datetime, end: datetime,
-                   now: datetime) -> None:
-    """Check the resident's own bookings: overlap (409), gap, open bookings, daily minutes."""
+                   now: datetime, *, walk_in: bool = False) -> None:
+    """Check the resident's own bookings: overlap (409), gap, open bookings, daily minutes.
+
+    For a ``walk_in`` (a seat from the queue, now) the gap is not kept after a booking
+    that has already ended: the resident waited in line for this seat.
+    """
     own = db.session.scalars(_holding_of(resident.id).where(
         Booking.start < end, Booking.end > start).limit(1)).first()
     if own is not None:
@@ -90,8 +98,11 @@ def check_resident(resident, policy: SitePolicy, start: datetime, end: datetime,
             start=_hm(own.start), end=_hm(own.end)), code="overlapping_booking")
     gap = timedelta(minutes=policy.min_gap_minutes)
     if gap:
-        near = db.session.scalars(_holding_of(resident.id).where(
-            Booking.start < end + gap, Booking.end > start - gap).limit(1)).first()
+        query = _holding_of(resident.id).where(Booking.start < end + gap,
+                                               Booking.end > start - gap)
+        if walk_in:
+            query = query.where(Booking.end > now)
+        near = db.session.scalars(query.limit(1)).first()
         if near is not None:
             raise violation("min_gap_minutes", _(
                 "Leave at least %(n)d minutes between your sessions; you have a booking "

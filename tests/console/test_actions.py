@@ -112,9 +112,9 @@ def test_out_of_service_needs_a_reason(client, login, attendant, create_seat):
 
 
 def test_queue_add_call_next_and_remove(client, login, attendant, open_site, create_seat,
-                                        create_user):
+                                        create_user, create_agent):
     open_site(OWN)
-    create_seat(OWN, "Q-01")
+    create_agent(create_seat(OWN, "Q-01"))
     anna = create_user("resident", site=OWN, login="anna")
     piotr = create_user("resident", site=OWN, login="piotr")
     login(client, attendant)
