@@ -80,6 +80,8 @@ class Defaults:
     SMTP_STARTTLS = False
     MAIL_FROM = "telecentre@localhost"
     ALERT_RECIPIENTS: list = []
+    # How often (seconds) a resident's open queue page asks whether a seat is offered.
+    QUEUE_POLL_SECONDS = 10
     # SMS through an HTTP gateway (telecentre.common.sms), off while SMS_GATEWAY_URL is
     # empty. Each message is one POST to the URL: SMS_GATEWAY_FORMAT "json" or "form"
     # body with the fields named in SMS_GATEWAY_FIELDS (recipient, sender, text);

@@ -144,7 +144,8 @@ def extend(slug, session_id):
 
 @bp.post("/sessions/<int:session_id>/end")
 @access("staff", site=resolvers.session_site)
-@api_doc("End the running session (closed now when the PC is offline)", body=ReasonIn,
+@api_doc("End the running session (closed now when the PC is offline); at once, the call "
+         "is the confirmation", body=ReasonIn,
          responses={200: SessionOut}, tags=["console"], errors=ERRORS)
 def end(slug, session_id):
     """End the session; the answer shows it (still running until the PC confirms)."""
@@ -168,7 +169,8 @@ def message(slug, seat_id):
 
 @bp.post("/seats/<int:seat_id>/lock")
 @access("staff", site=resolvers.seat_site)
-@api_doc("Lock the seat's screen (a running session ends)", responses={202: CommandOut},
+@api_doc("Lock the seat's screen (a running session ends); at once, the call is the "
+         "confirmation", responses={202: CommandOut},
          tags=["console"], errors=ERRORS)
 def lock(slug, seat_id):
     """Queue a ``lock`` command for the seat's PC."""
@@ -179,8 +181,9 @@ def lock(slug, seat_id):
 @bp.post("/seats/<int:seat_id>/out-of-service")
 @access("staff", site=resolvers.seat_site)
 @api_doc("Take the seat out of service: its bookings move to a free seat or are cancelled, "
-         "and the residents are told", body=RequiredReasonIn, responses={200: OutOfServiceOut},
-         tags=["console"], errors=ERRORS)
+         "and the residents are told; at once, the call is the confirmation",
+         body=RequiredReasonIn, responses={200: OutOfServiceOut}, tags=["console"],
+         errors=ERRORS)
 def out_of_service(slug, seat_id):
     """Take the seat out of service with a reason."""
     body = parse_body(RequiredReasonIn)
