@@ -26,7 +26,7 @@ def test_room_map_shows_every_state(client, login, attendant, room):
     broken = _tile(html, seats["PC-05"])
     assert 'data-state="out_of_service"' in broken and "Broken keyboard" in broken
     bare = _tile(html, seats["PC-06"])
-    assert 'data-state="no_agent"' in bare and "no agent" in bare
+    assert 'data-state="no_agent"' in bare and "brak agenta" in bare  # Polish first
     assert "Walk-in" not in bare  # never offered for a walk-in
     assert "Piotr Nowak" in html  # today's bookings
     assert 'data-live-url="/console/cycow/live"' in html
@@ -145,3 +145,14 @@ def test_kiosk_leave_signs_out(client, login, create_user):
     assert reply.status_code == 302 and reply.location.endswith(f"/kiosk/{OWN}")
     assert client.get("/api/v1/me").status_code == 401
     assert client.post(f"/kiosk/{OWN}/leave").status_code == 400  # CSRF still checked
+
+
+def test_no_walk_in_is_offered_on_a_seat_without_an_agent(client, login, attendant, room):
+    login(client, attendant)
+    page = client.get(f"/console/{OWN}/residents?seat={room['seats']['PC-06'].id}&q=Kowalska",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "no enrolled agent" in page and "Start on PC-06" not in page
+    assert "Add to the queue" in page
+    ok = client.get(f"/console/{OWN}/residents?seat={room['seats']['PC-04'].id}&q=Kowalska",
+                    headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Start on PC-04" in ok
