@@ -147,17 +147,28 @@ def free_seats_now(site, now: datetime, *, keep: int | None = None) -> list[Seat
             and seat_free_for_walk_in(s, start, end, now)]
 
 
-def offer_free_seats(site, now: datetime | None = None) -> int:
+def pass_over(entry: QueueEntry, now: datetime, skip=()) -> None:
+    """The resident on offer cannot take the seat now: back to waiting, keeping the place,
+    and the seat goes to the next in line (not to those in ``skip``). Flushes and audits."""
+    entry.status, entry.offered_seat_id, entry.offered_until = "waiting", None, None
+    record(None, "queue.pass_over", target=entry, site=entry.site_id)
+    db.session.flush()
+    from telecentre.sites.models import Site
+    offer_free_seats(db.session.get(Site, entry.site_id), now, skip=skip)
+
+
+def offer_free_seats(site, now: datetime | None = None, skip=()) -> int:
     """Expire stale offers, then offer each free seat to the next in line; return offers made.
 
     An offer whose seat was taken meanwhile (a desk walk-in, a booking made for now)
-    goes back to waiting, keeping its place, so the line never stalls on it. Each new
+    goes back to waiting, keeping its place, so the line never stalls on it; entries
+    in ``skip`` (passed over by the desk just now) get no new offer. Each new
     offer is sent to the resident by e-mail and SMS after the commit (``notify``).
     """
     now = now or utcnow()
     expire_offers(site, now)
     _withdraw_taken_offers(site, now)
-    queue = [e for e in waiting(site) if e.status == "waiting"]
+    queue = [e for e in waiting(site) if e.status == "waiting" and e.id not in skip]
     if not queue:
         return 0
     made = 0

@@ -189,10 +189,18 @@ def queue_add(slug):
 @access("staff", site=site_from_slug)
 def queue_call_next(slug):
     """Give the first in line the computer that is free for them."""
-    return _run(slug, queue_desk.call_next, get_site(slug),
-                message=lambda r: _("%(name)s: please go to %(seat)s (code %(code)s).",
-                                    name=r[1].resident.display_name, seat=r[1].seat.name,
-                                    code=r[1].code))
+    return _run(slug, queue_desk.call_next, get_site(slug), message=_called)
+
+
+def _called(result) -> str:
+    """The flash after 'call next': who goes where, and who was passed over and why."""
+    _entry, booking, passed_over = result
+    text = _("%(name)s: please go to %(seat)s (code %(code)s).",
+             name=booking.resident.display_name, seat=booking.seat.name, code=booking.code)
+    for name, why in passed_over:
+        text += " " + _("%(name)s keeps their place but cannot take it now: %(reason)s",
+                        name=name, reason=why)
+    return text
 
 
 @bp.post("/queue/<int:entry_id>/remove")

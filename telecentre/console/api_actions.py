@@ -70,9 +70,15 @@ class QueueEntryOut(BaseModel):
     position: int | None
 
 
+class PassedOverOut(BaseModel):
+    resident: str
+    reason: str
+
+
 class CallNextOut(BaseModel):
     queue_entry: QueueEntryOut
     booking: ConsoleBookingOut
+    passed_over: list[PassedOverOut]
 
 
 def _committed(func, *args):
@@ -219,12 +225,14 @@ def queue_add(slug):
 
 @bp.post("/queue/call-next")
 @access("staff", site=site_from_slug)
-@api_doc("Give the first in line the computer that is free for them (booked from now)",
+@api_doc("Give the first in line who can take it the computer that is free (booked from "
+         "now); those passed over keep their place",
          responses={200: CallNextOut}, tags=["console"], errors=ERRORS)
 def queue_call_next(slug):
     """Book the free seat for the first resident in line."""
-    entry, booking = _committed(queue_desk.call_next, get_site(slug))
-    return jsonify({"queue_entry": _entry_json(entry), "booking": booking_json(booking)})
+    entry, booking, passed_over = _committed(queue_desk.call_next, get_site(slug))
+    return jsonify({"queue_entry": _entry_json(entry), "booking": booking_json(booking),
+                    "passed_over": [{"resident": n, "reason": why} for n, why in passed_over]})
 
 
 @bp.delete("/queue/<int:entry_id>")

@@ -16,6 +16,7 @@ from telecentre.common.errors import Conflict
 from telecentre.console import queue_desk
 from telecentre.extensions import db
 from telecentre.sessions import services as sessions
+from telecentre.sessions.models import UsageSession
 from telecentre.sites.services import get_site
 from tests.booking.conftest import MONDAY, at
 
@@ -107,7 +108,7 @@ def test_call_next_is_not_blocked_by_an_ended_booking(app, clock, room, create_u
     sessions.end_session(usage, clock.now, "user_logout")
     db.session.commit()
     begin_write(db.session)
-    entry, booking = queue_desk.call_next(attendant, site)
+    entry, booking, _passed = queue_desk.call_next(attendant, site)
     db.session.commit()
     assert (booking.seat_id, booking.resident_id, booking.start) == (pc1.id, ewa.id,
                                                                     at(MONDAY, "10:25"))
@@ -196,3 +197,59 @@ def test_a_pc_without_an_agent_is_never_offered(app, clock, create_seat, create_
     assert queue.offer_free_seats(site) == 1
     db.session.commit()
     assert db.session.get(QueueEntry, entry.id).offered_seat_id == bare.id
+
+
+def test_call_next_passes_over_who_cannot_take_the_seat(app, clock, room, create_user):
+    site, (pc1, pc2), (anna, piotr, ewa) = room
+    attendant = create_user("attendant", site="cycow")
+    update_policy(None, site, {"daily_minutes": 60})
+    db.session.commit()
+    sit_down(piotr, pc2, at(MONDAY, "10:00"), at(MONDAY, "11:00"), clock)
+    clock.set(at(MONDAY, "09:00"))
+    _booking, usage = sit_down(anna, pc1, at(MONDAY, "09:00"), at(MONDAY, "10:00"), clock)
+    clock.set(at(MONDAY, "10:00"))
+    sessions.end_session(usage, clock.now, "time_up")  # Anna has used her hour today
+    db.session.commit()
+    clock.set(at(MONDAY, "10:05"))
+    first = queue.join_queue(anna, site, anna)
+    second = queue.join_queue(ewa, site, ewa)
+    db.session.commit()
+    assert db.session.get(QueueEntry, first.id).status == "offered"
+    db.session.rollback()
+    begin_write(db.session)  # as the POST request does
+    _entry, booking, passed = queue_desk.call_next(attendant, site)
+    db.session.commit()
+    # Ewa gets PC-01; Anna, who cannot book more today, keeps her place and is told why.
+    assert (booking.resident_id, booking.seat_id) == (ewa.id, pc1.id)
+    assert [name for name, _why in passed] == [anna.display_name]
+    first = db.session.get(QueueEntry, first.id)
+    assert (first.status, queue.position(first)) == ("waiting", 1)
+    assert db.session.get(QueueEntry, second.id).status == "accepted"
+
+
+def test_call_next_with_nobody_able_refuses_and_changes_nothing(app, clock, room, create_user):
+    site, (pc1, pc2), (anna, piotr, _ewa) = room
+    attendant = create_user("attendant", site="cycow")
+    sit_down(piotr, pc2, at(MONDAY, "10:00"), at(MONDAY, "11:00"), clock)
+    sit_down(anna, pc1, at(MONDAY, "10:00"), at(MONDAY, "10:30"), clock)
+    clock.set(at(MONDAY, "10:05"))
+    queue.join_queue(anna, site, anna)  # sitting at PC-01 with a booking until 10:30
+    db.session.commit()
+    clock.set(at(MONDAY, "10:35"))
+    db.session.execute(db.update(UsageSession).values(ended_at=at(MONDAY, "10:30"),
+                                                      end_reason="time_up")
+                       .where(UsageSession.seat_id == pc1.id))
+    db.session.commit()
+    create_booking(anna, anna, seat=pc2, start=at(MONDAY, "11:00"), end=at(MONDAY, "11:15"))
+    update_policy(None, site, {"min_gap_minutes": 60})
+    db.session.commit()
+    queue.offer_free_seats(site)
+    db.session.commit()
+    before = snapshot()
+    db.session.rollback()
+    begin_write(db.session)
+    with pytest.raises(Conflict) as info:
+        queue_desk.call_next(attendant, site)
+    assert anna.display_name in info.value.message
+    db.session.rollback()
+    assert snapshot() == before
