@@ -17,6 +17,9 @@ FEATURES = (
     "telecentre.agent_api",
     "telecentre.stats",
     "telecentre.console",
+    "telecentre.legal",
+    "telecentre.incidents",
+    "telecentre.records",
 )
 
 TEMPLATE_FOLDER = "../templates"

@@ -7,6 +7,7 @@ parsed as JSON when they look like JSON (numbers, true/false, lists), so
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class Defaults:
@@ -80,6 +81,32 @@ class Defaults:
     SMTP_STARTTLS = False
     MAIL_FROM = "telecentre@localhost"
     ALERT_RECIPIENTS: list = []
+    # The public body that runs the service: the privacy notice's controller and the
+    # accessibility statement's entity (docs/operations.md, "Public body").
+    PUBLIC_BODY_NAME = "Starostwo Powiatowe w Łęcznej"
+    PUBLIC_BODY_ADDRESS = "al. Jana Pawła II 95A, 21-010 Łęczna"
+    # Where residents write about their data, and the data protection officer's address
+    # (empty: by post to PUBLIC_BODY_ADDRESS).
+    PRIVACY_CONTACT_EMAIL = ""
+    DPO_EMAIL = ""
+    # Retention (RODO) beside RETENTION_DAYS (bookings and who used a seat, see
+    # telecentre.stats): the personal details of audit entries (login, address, names;
+    # the entry itself stays in the chain) and the agents' raw event log, in days.
+    AUDIT_PERSONAL_RETENTION_DAYS = 365
+    AGENT_EVENT_RETENTION_DAYS = 90
+    # Records on lawful request (telecentre.records): a log of which resident used which
+    # computer when, for the people named with `telecentre records access LOGIN`; off by
+    # default. SESSION_LOG_DAYS is how far back it reaches (usage keeps its link to the
+    # resident that long even past RETENTION_DAYS). Reports are signed with the Ed25519
+    # key in RECORDS_SIGNING_KEY_FILE (default: instance/records-signing.pem).
+    SESSION_LOG_ENABLED = False
+    SESSION_LOG_DAYS = 180
+    RECORDS_SIGNING_KEY_FILE = None
+    # The address residents reach the service at: absolute links in calendar feeds and
+    # mails, and calendar UIDs, are built from it, never from the request's Host header.
+    PUBLIC_BASE_URL = "http://localhost"
+    # The privacy notice's version; a resident's account keeps the version accepted.
+    PRIVACY_NOTICE_VERSION = "2026-12-04"
     # How often (seconds) a resident's open queue page asks whether a seat is offered.
     QUEUE_POLL_SECONDS = 10
     # SMS through an HTTP gateway (telecentre.common.sms), off while SMS_GATEWAY_URL is
@@ -119,6 +146,9 @@ def _finish(app):
         cfg["RATELIMIT_STORAGE_OPTIONS"] = {"url": url, **options}
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(app, "secret_key")
+    if not cfg.get("RECORDS_SIGNING_KEY_FILE"):
+        cfg["RECORDS_SIGNING_KEY_FILE"] = os.path.join(app.instance_path, "records-signing.pem")
+    cfg["SESSION_LOG_ENABLED"] = _as_bool(cfg.get("SESSION_LOG_ENABLED"))
     if not cfg.get("SECRETS_KEY_FILE"):
         cfg["SECRETS_KEY_FILE"] = os.path.join(app.instance_path, "secrets.keys")
     secure = _as_bool(cfg.get("SECURE_COOKIES"))
@@ -137,6 +167,10 @@ def _finish(app):
     if not set(required) <= {"it", "admin"}:
         raise ValueError("REQUIRE_TOTP_FOR may hold only 'it' and 'admin'")
     cfg["REQUIRE_TOTP_FOR"] = list(required)
+    base = urlsplit(str(cfg.get("PUBLIC_BASE_URL") or ""))
+    if base.scheme not in ("http", "https") or not base.hostname or base.query or base.fragment:
+        raise ValueError("PUBLIC_BASE_URL must be an http(s) address such as "
+                         "https://telecentrum.example.pl")
 
 
 def _networks(value, name):

@@ -7,7 +7,7 @@ its adapter and changes nothing: the queue page shows the offer anyway.
 """
 from email.message import EmailMessage
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import event
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from telecentre.common.mail import smtp_send
 from telecentre.common.sms import sms_enabled, sms_send
 from telecentre.common.time import to_local
+from telecentre.common.urls import public_url
 from telecentre.extensions import db
 
 _PENDING = "queue_offer_messages"
@@ -28,8 +29,11 @@ def offer_texts(entry, seat) -> dict:
     locale = resident.locale if resident.locale in languages else \
         current_app.config["BABEL_DEFAULT_LOCALE"]
     until = to_local(entry.offered_until).strftime("%H:%M")
-    link = (url_for("residents.site_queue", slug=site.slug, _external=True)
-            if has_request_context() else "")
+    # From PUBLIC_BASE_URL, never the request's Host header; jobs have no request at all.
+    try:
+        link = public_url("residents.site_queue", slug=site.slug)
+    except RuntimeError:  # a job (the no-show release): no request to build the path in
+        link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/sites/{site.slug}/queue"
     with force_locale(locale):
         subject = _("A computer is free for you: %(seat)s", seat=seat.name)
         sms = _("%(site)s: computer %(seat)s is free for you until %(time)s. Take it on the "
@@ -38,8 +42,7 @@ def offer_texts(entry, seat) -> dict:
                  "%(time)s. Take it on the queue page or at the desk; after that time it goes "
                  "to the next person in line.", name=resident.display_name or resident.login,
                  seat=seat.name, site=site.name, time=until)
-        if link:
-            body += "\n\n" + _("Queue page: %(link)s", link=link)
+        body += "\n\n" + _("Queue page: %(link)s", link=link)
     return {"subject": subject, "body": body, "sms": sms}
 
 

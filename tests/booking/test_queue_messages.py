@@ -108,3 +108,21 @@ def test_a_form_gateway_with_its_own_field_names(app):
                                            ("call me", None)])
 def test_phone_numbers(raw, expected):
     assert normalise_phone(raw) == expected
+
+
+def test_an_offer_made_by_a_job_is_mailed_too(app, outbox, free_pc, create_user):
+    """No request (the scheduler's no-show release): the link still comes from
+    PUBLIC_BASE_URL, and the mail goes out after the job's commit."""
+    from telecentre.booking import queue
+    from telecentre.sites.services import get_site
+    sink, _gateway = outbox
+    app.config["PUBLIC_BASE_URL"] = "https://telecentrum.powiat.example"
+    anna = create_user("resident", login="anna", email="anna@example.org")
+    entry = QueueEntry(site_id=free_pc.site_id, resident_id=anna.id, status="waiting")
+    db.session.add(entry)
+    db.session.commit()
+    assert queue.offer_free_seats(get_site("cycow")) == 1
+    assert sink.messages == []  # not before the commit
+    db.session.commit()
+    [mail] = sink.messages
+    assert "https://telecentrum.powiat.example/sites/cycow/queue" in mail.get_content()
