@@ -112,6 +112,19 @@ class Defaults:
     PUBLIC_BASE_URL = "http://localhost"
     # The privacy notice's version; a resident's account keeps the version accepted.
     PRIVACY_NOTICE_VERSION = "2026-12-04"
+    # How often (seconds) a resident's open queue page asks whether a seat is offered.
+    QUEUE_POLL_SECONDS = 10
+    # SMS through an HTTP gateway (telecentre.common.sms), off while SMS_GATEWAY_URL is
+    # empty. Each message is one POST to the URL: SMS_GATEWAY_FORMAT "json" or "form"
+    # body with the fields named in SMS_GATEWAY_FIELDS (recipient, sender, text);
+    # SMS_GATEWAY_TOKEN, when set, goes in the Authorization header as "Bearer <token>".
+    # Any 2xx answer counts as sent; anything else is logged and never breaks the caller.
+    SMS_GATEWAY_URL = None
+    SMS_GATEWAY_TOKEN = None
+    SMS_SENDER = "Telecentre"
+    SMS_GATEWAY_FORMAT = "json"
+    SMS_GATEWAY_FIELDS: dict = {"to": "to", "sender": "from", "text": "text"}
+    SMS_GATEWAY_TIMEOUT_SECONDS = 5
 
 
 def load(app, overrides=None):

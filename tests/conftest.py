@@ -182,6 +182,24 @@ def create_seat(app):
 
 
 @pytest.fixture
+def create_agent(app):
+    """Return ``create_agent(seat, seen=now)``: an enrolled agent on ``seat`` last heard at
+    ``seen`` (a seat without one is ``no_agent``, never offered for walk-ins)."""
+    from telecentre.agent_api.models import Agent
+    from telecentre.common.time import utcnow
+
+    def make(seat, seen=None):
+        agent = Agent(id=f"00000000-0000-4000-8000-{seat.id:012d}", site_id=seat.site_id,
+                      seat_id=seat.id, secret_hash="0" * 64, hostname=seat.name.lower(),
+                      last_seen_at=seen or utcnow(), online=True, state="locked")
+        db.session.add(agent)
+        db.session.commit()
+        return agent
+
+    return make
+
+
+@pytest.fixture
 def create_user(app):
     """Return a factory of users: ``create_user(role="resident", site=None, login=None)``."""
     from telecentre.auth.models import User

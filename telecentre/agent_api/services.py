@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from telecentre.agent_api.auth import secret_hash
 from telecentre.agent_api.models import COMMAND_KINDS, Agent, Command, EnrollmentToken
@@ -287,15 +287,22 @@ def _close_sessions_the_agent_never_ran(agent: Agent, now: datetime) -> None:
 
 
 def offline_seat_states(seats: list[Seat], now: datetime) -> dict[int, str]:
-    """Seat-state provider: seats whose agent has not been heard from lately are offline."""
+    """Seat-state provider: a seat with no enrolled (unrevoked) agent is ``no_agent``; one
+    whose agent has not been heard from lately is ``offline``."""
     limit = now - timedelta(seconds=current_app.config["AGENT_OFFLINE_SECONDS"])
     ids = [s.id for s in seats]
     rows = db.session.execute(
-        select(Agent.seat_id, Agent.last_seen_at).where(
-            Agent.seat_id.in_(ids), Agent.revoked_at.is_(None)
-        )
+        select(Agent.seat_id, func.max(Agent.last_seen_at))
+        .where(Agent.seat_id.in_(ids), Agent.revoked_at.is_(None))
+        .group_by(Agent.seat_id)
     ).all()
-    return {seat_id: "offline" for seat_id, seen in rows if seen is None or seen < limit}
+    states = {seat_id: "no_agent" for seat_id in ids}
+    for seat_id, seen in rows:
+        if seen is None or seen < limit:
+            states[seat_id] = "offline"
+        else:
+            del states[seat_id]
+    return states
 
 
 def mark_offline(now: datetime) -> int:

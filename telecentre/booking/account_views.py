@@ -1,5 +1,6 @@
 """Residents' accounts on the web: register, sign in with card and PIN, the walk-in queue."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -10,6 +11,7 @@ from telecentre.booking.forms import CardLoginForm, RegisterForm
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
 from telecentre.common.db import start_writing
+from telecentre.common.time import to_local
 from telecentre.common.ratelimit import failed
 from telecentre.extensions import db, limiter
 from telecentre.sites.services import get_site
@@ -93,11 +95,38 @@ def site_queue(slug):
             db.session.rollback()
             flash(exc.message, "error")
         return redirect(url_for("residents.site_queue", slug=slug))
-    start_writing(db.session)  # a GET that moves the queue along
+    return render_template("booking/queue.html", **_queue_state(site),
+                           poll_seconds=current_app.config["QUEUE_POLL_SECONDS"])
+
+
+def _queue_state(site) -> dict:
+    """Move the queue along (a GET that writes), then return the resident's place in it."""
+    start_writing(db.session)
     queue.offer_free_seats(site)
     db.session.commit()
     entry = queue.active_entry(site, current_user)
-    return render_template("booking/queue.html", site=site, entry=entry,
-                           position=queue.position(entry) if entry else None,
-                           waiting=len([e for e in queue.waiting(site)
-                                        if e.status == "waiting"]))
+    position = queue.position(entry) if entry else None
+    waiting = len([e for e in queue.waiting(site) if e.status == "waiting"])
+    status = entry.status if entry else "none"
+    offered = entry is not None and entry.status == "offered"
+    version = "|".join(str(v) for v in (
+        status, position, waiting, entry.offered_seat_id if offered else "",
+        entry.offered_until.isoformat() if offered else ""))
+    return {"site": site, "entry": entry, "position": position, "waiting": waiting,
+            "status": status, "version": version}
+
+
+@bp.get("/sites/<slug>/queue/state")
+@access("resident")
+def site_queue_state(slug):
+    """The resident's place in the queue as JSON, with the panel's HTML (for queue.js)."""
+    state = _queue_state(get_site(slug))
+    entry = state["entry"]
+    offered = state["status"] == "offered"
+    reply = jsonify(
+        status=state["status"], position=state["position"], waiting=state["waiting"],
+        offered_seat=entry.offered_seat.name if offered else None,
+        offered_until=to_local(entry.offered_until).isoformat() if offered else None,
+        version=state["version"], html=render_template("booking/_queue_panel.html", **state))
+    reply.headers["Cache-Control"] = "no-store"
+    return reply

@@ -1,5 +1,5 @@
 """Bookings of a seat for a time range ``[start, end)``."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
@@ -64,8 +64,18 @@ class Booking(db.Model):
     seat: Mapped[Seat] = relationship()
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])
 
+    def release_rest(self, at: datetime) -> None:
+        """The resident left at ``at``, before the end: give back the rest of the time.
 
-QUEUE_STATUSES = ("waiting", "offered", "accepted", "left", "expired")
+        A booking ended early holds its seat and its resident only until then, so the
+        freed seat can go to the walk-in queue and the resident may queue again (the
+        overlap checks, the exclusion constraint and the daily minutes all read ``end``).
+        The booked end stays in the audit entry of ``booking.create``.
+        """
+        if at < self.end:
+            # Never an empty range: the CHECK wants start < end.
+            self.end = max(at, self.start + timedelta(seconds=1))
+_STATUSES = ("waiting", "offered", "accepted", "left", "expired")
 ACTIVE_QUEUE_STATUSES = ("waiting", "offered")
 
 

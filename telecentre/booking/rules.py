@@ -95,7 +95,11 @@ def check_request(site, policy: SitePolicy, seat: Seat | None, start: datetime, 
             "The site is not open for all of that time; on %(day)s it is open %(hours)s. "
             "Pick a time within its opening hours.", day=day.isoformat(),
             hours=_hours_of(site, day)))
-    if not is_on_grid(opening[0], start, slot) or not is_on_grid(opening[0], end, slot):
+    # A walk-in from the queue may start inside the running slot, where a booking that
+    # was ended early gave the seat back (see Booking.release_rest).
+    joins_running = walk_in and running is not None and running <= start <= now
+    if (not (is_on_grid(opening[0], start, slot) or joins_running)
+            or not is_on_grid(opening[0], end, slot)):
         raise violation("slot_minutes", _(
             "Bookings start and end on the %(n)d-minute grid of this site (e.g. %(time)s).",
             n=slot, time=_hm(opening[0])))
@@ -136,8 +140,12 @@ def _holding_of(resident_id: int):
 
 
 def check_resident(resident, policy: SitePolicy, start: datetime, end: datetime,
-                   now: datetime) -> None:
-    """Check the resident's own bookings: overlap (409), gap, open bookings, daily minutes."""
+                   now: datetime, *, walk_in: bool = False) -> None:
+    """Check the resident's own bookings: overlap (409), gap, open bookings, daily minutes.
+
+    For a ``walk_in`` (a seat from the queue, now) the gap is not kept after a booking
+    that has already ended: the resident waited in line for this seat.
+    """
     own = db.session.scalars(_holding_of(resident.id).where(
         Booking.start < end, Booking.end > start).order_by(Booking.start).limit(1)).first()
     if own is not None:
@@ -145,7 +153,8 @@ def check_resident(resident, policy: SitePolicy, start: datetime, end: datetime,
             "You already have a booking at that time: %(site)s, %(seat)s, %(day)s "
             "%(start)s–%(end)s. Pick another time or cancel that booking first.",
             **_where(own)), code="overlapping_booking", details=_booking_details(own))
-    check_gap(resident, policy, start, end)
+    # A walk-in from the queue keeps no gap after a booking that has already ended.
+    check_gap(resident, policy, start, end, ended_before=now if walk_in else None)
     open_count = db.session.scalar(select(func.count(Booking.id)).where(
         Booking.resident_id == resident.id, Booking.status.in_(OPEN_STATUSES),
         Booking.end > now))
@@ -164,16 +173,21 @@ def check_resident(resident, policy: SitePolicy, start: datetime, end: datetime,
             "for that day.", n=policy.daily_minutes, left=max(0, policy.daily_minutes - used)))
 
 
-def check_gap(resident, policy: SitePolicy, start: datetime, end: datetime) -> None:
+def check_gap(resident, policy: SitePolicy, start: datetime, end: datetime, *,
+              ended_before: datetime | None = None) -> None:
     """Refuse a booking closer to another of the resident's bookings, at any site, than the
-    minimum gap; the gap is the larger of the two sites' policies."""
+    minimum gap; the gap is the larger of the two sites' policies. Bookings that ended
+    before ``ended_before`` (a walk-in from the queue: now) keep no gap."""
     widest = max(policy.min_gap_minutes,
                  db.session.scalar(select(func.max(SitePolicy.min_gap_minutes))) or 0)
     if not widest:
         return
     reach = timedelta(minutes=widest)
-    near = db.session.scalars(_holding_of(resident.id).where(
-        Booking.start < end + reach, Booking.end > start - reach).order_by(Booking.start)).all()
+    query = _holding_of(resident.id).where(Booking.start < end + reach,
+                                           Booking.end > start - reach)
+    if ended_before is not None:
+        query = query.where(Booking.end > ended_before)
+    near = db.session.scalars(query.order_by(Booking.start)).all()
     for other in near:
         need = max(policy.min_gap_minutes, current_policy(other.seat.site).min_gap_minutes)
         gap = timedelta(minutes=need)

@@ -87,7 +87,7 @@ def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Sea
                               _("This site has no computer that can be booked."))
     locks = [resident] + ([site] if policy.walk_in_share_percent else [])
     serialized(db.session, *locks)
-    rules.check_resident(resident, policy, start, end, now)
+    rules.check_resident(resident, policy, start, end, now, walk_in=walk_in)
     rules.check_walk_in_share(site, policy, start, end)
     for candidate in candidates:
         if not seat_is_free(candidate, start, end, now):

@@ -2,7 +2,7 @@
 commits, flashes what happened (or why not) and goes back to the page it came from."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,8 +13,10 @@ from telecentre.common.access import access
 from telecentre.common.errors import DomainError, NotFound
 from telecentre.console import actions, outofservice, queue_desk, resolvers
 from telecentre.console.resolvers import resident_known_at
+from telecentre.console.views import page_context
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
+from telecentre.sessions.impact import impact_of
 from telecentre.sessions.models import UsageSession
 from telecentre.sites.resolvers import site_from_slug
 from telecentre.sites.services import get_site
@@ -42,6 +44,27 @@ def _run(slug, func, *args, message=None):
         if message:
             flash(message(result), "info")
     return _back(slug)
+
+
+def _back_url(slug) -> str:
+    """Return where the action's form came from (never off the site)."""
+    return _back(slug).location
+
+
+def _confirmed() -> bool:
+    """Return True when the form carries the confirmation step's flag."""
+    return request.form.get("confirm") == "yes"
+
+
+def _ask_first(slug, question: str, button: str, seats, *, bookings: bool = False,
+               fields=("reason", "next")):
+    """Render the confirmation step: what the action would hit, nothing done yet. Its form
+    posts the same fields back to the same URL with ``confirm=yes``."""
+    impact = impact_of([s for s in seats if s is not None], bookings=bookings)
+    kept = [(name, request.form.get(name, "")) for name in fields if name in request.form]
+    return render_template("console/confirm.html", **page_context(get_site(slug)),
+                           question=question, button=button, impact=impact,
+                           action=request.path, fields=kept, back=_back_url(slug))
 
 
 def _resident(site, resident_id) -> User:
@@ -90,8 +113,11 @@ def extend(slug, session_id):
 @bp.post("/sessions/<int:session_id>/end")
 @access("staff", site=resolvers.session_site)
 def end(slug, session_id):
-    """End the running session."""
+    """End the running session (after a confirmation step listing who sits there)."""
     usage = db.session.get(UsageSession, session_id)
+    if not _confirmed() and usage.ended_at is None:
+        return _ask_first(slug, _("End the session at %(seat)s?", seat=usage.seat.name),
+                          _("Yes, end the session"), [usage.seat])
     return _run(slug, actions.end_session, usage, request.form.get("reason", ""),
                 message=lambda _r: _("The session at %(seat)s is ending.", seat=usage.seat.name))
 
@@ -108,8 +134,11 @@ def message(slug, seat_id):
 @bp.post("/seats/<int:seat_id>/lock")
 @access("staff", site=resolvers.seat_site)
 def lock(slug, seat_id):
-    """Lock the seat's screen."""
+    """Lock the seat's screen (asks first when that ends a running session)."""
     seat = db.session.get(Seat, seat_id)
+    if not _confirmed() and actions.running_session(seat) is not None:
+        return _ask_first(slug, _("Lock %(seat)s and end the session running there?",
+                                  seat=seat.name), _("Yes, lock it"), [seat])
     return _run(slug, actions.lock_seat, seat,
                 message=lambda _c: _("%(seat)s is being locked.", seat=seat.name))
 
@@ -117,8 +146,15 @@ def lock(slug, seat_id):
 @bp.post("/seats/<int:seat_id>/out-of-service")
 @access("staff", site=resolvers.seat_site)
 def out_of_service(slug, seat_id):
-    """Take the seat out of service; its bookings move or are cancelled."""
+    """Take the seat out of service; its bookings move or are cancelled (after a
+    confirmation step listing them)."""
     seat = db.session.get(Seat, seat_id)
+    reason = request.form.get("reason", "").strip()
+    will_go = seat.in_service and 3 <= len(reason) <= 300 and \
+        actions.running_session(seat) is None  # else the service refuses, changing nothing
+    if not _confirmed() and will_go:
+        return _ask_first(slug, _("Take %(seat)s out of service?", seat=seat.name),
+                          _("Yes, take it out of service"), [seat], bookings=True)
     return _run(slug, outofservice.take_out_of_service, seat, request.form.get("reason", ""),
                 message=lambda o: _("%(seat)s is out of service: %(moved)d booking(s) moved, "
                                     "%(cancelled)d cancelled; the residents are told.",
@@ -153,10 +189,18 @@ def queue_add(slug):
 @access("staff", site=site_from_slug)
 def queue_call_next(slug):
     """Give the first in line the computer that is free for them."""
-    return _run(slug, queue_desk.call_next, get_site(slug),
-                message=lambda r: _("%(name)s: please go to %(seat)s (code %(code)s).",
-                                    name=r[1].resident.display_name, seat=r[1].seat.name,
-                                    code=r[1].code))
+    return _run(slug, queue_desk.call_next, get_site(slug), message=_called)
+
+
+def _called(result) -> str:
+    """The flash after 'call next': who goes where, and who was passed over and why."""
+    _entry, booking, passed_over = result
+    text = _("%(name)s: please go to %(seat)s (code %(code)s).",
+             name=booking.resident.display_name, seat=booking.seat.name, code=booking.code)
+    for name, why in passed_over:
+        text += " " + _("%(name)s keeps their place but cannot take it now: %(reason)s",
+                        name=name, reason=why)
+    return text
 
 
 @bp.post("/queue/<int:entry_id>/remove")

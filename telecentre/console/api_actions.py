@@ -70,9 +70,15 @@ class QueueEntryOut(BaseModel):
     position: int | None
 
 
+class PassedOverOut(BaseModel):
+    resident: str
+    reason: str
+
+
 class CallNextOut(BaseModel):
     queue_entry: QueueEntryOut
     booking: ConsoleBookingOut
+    passed_over: list[PassedOverOut]
 
 
 def _committed(func, *args):
@@ -144,7 +150,8 @@ def extend(slug, session_id):
 
 @bp.post("/sessions/<int:session_id>/end")
 @access("staff", site=resolvers.session_site)
-@api_doc("End the running session (closed now when the PC is offline)", body=ReasonIn,
+@api_doc("End the running session (closed now when the PC is offline); at once, the call "
+         "is the confirmation", body=ReasonIn,
          responses={200: SessionOut}, tags=["console"], errors=ERRORS)
 def end(slug, session_id):
     """End the session; the answer shows it (still running until the PC confirms)."""
@@ -168,7 +175,8 @@ def message(slug, seat_id):
 
 @bp.post("/seats/<int:seat_id>/lock")
 @access("staff", site=resolvers.seat_site)
-@api_doc("Lock the seat's screen (a running session ends)", responses={202: CommandOut},
+@api_doc("Lock the seat's screen (a running session ends); at once, the call is the "
+         "confirmation", responses={202: CommandOut},
          tags=["console"], errors=ERRORS)
 def lock(slug, seat_id):
     """Queue a ``lock`` command for the seat's PC."""
@@ -179,8 +187,9 @@ def lock(slug, seat_id):
 @bp.post("/seats/<int:seat_id>/out-of-service")
 @access("staff", site=resolvers.seat_site)
 @api_doc("Take the seat out of service: its bookings move to a free seat or are cancelled, "
-         "and the residents are told", body=RequiredReasonIn, responses={200: OutOfServiceOut},
-         tags=["console"], errors=ERRORS)
+         "and the residents are told; at once, the call is the confirmation",
+         body=RequiredReasonIn, responses={200: OutOfServiceOut}, tags=["console"],
+         errors=ERRORS)
 def out_of_service(slug, seat_id):
     """Take the seat out of service with a reason."""
     body = parse_body(RequiredReasonIn)
@@ -216,12 +225,14 @@ def queue_add(slug):
 
 @bp.post("/queue/call-next")
 @access("staff", site=site_from_slug)
-@api_doc("Give the first in line the computer that is free for them (booked from now)",
+@api_doc("Give the first in line who can take it the computer that is free (booked from "
+         "now); those passed over keep their place",
          responses={200: CallNextOut}, tags=["console"], errors=ERRORS)
 def queue_call_next(slug):
     """Book the free seat for the first resident in line."""
-    entry, booking = _committed(queue_desk.call_next, get_site(slug))
-    return jsonify({"queue_entry": _entry_json(entry), "booking": booking_json(booking)})
+    entry, booking, passed_over = _committed(queue_desk.call_next, get_site(slug))
+    return jsonify({"queue_entry": _entry_json(entry), "booking": booking_json(booking),
+                    "passed_over": [{"resident": n, "reason": why} for n, why in passed_over]})
 
 
 @bp.delete("/queue/<int:entry_id>")

@@ -143,5 +143,5 @@ def session_kind_label(kind: str) -> str:
 def state_labels() -> dict[str, str]:
     """Return the translated names of the states shown on the map."""
     return {"free": _("free"), "booked_soon": _("booked soon"), "booked": _("booked now"),
-            "in_use": _("in use"), "offline": _("offline"),
+            "in_use": _("in use"), "offline": _("offline"), "no_agent": _("no agent"),
             "out_of_service": _("out of service")}

@@ -18,6 +18,7 @@ from telecentre.console.actions import pending_commands
 from telecentre.console.residents import search_residents
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
+from telecentre.seats.services import seat_states
 from telecentre.sessions.models import UsageSession
 from telecentre.sites.resolvers import site_from_slug
 from telecentre.sites.services import get_site, list_sites
@@ -122,13 +123,17 @@ def residents(slug):
     seat_obj = db.session.get(Seat, for_seat) if for_seat else None
     if seat_obj is not None and seat_obj.site_id != site.id:
         seat_obj = None  # a walk-in is only started on a seat of this site
+    no_agent = seat_obj is not None and seat_states([seat_obj])[seat_obj.id] == "no_agent"
+    if no_agent:
+        seat_obj = None  # never offered for a walk-in
     if query:
         try:
             found = search_residents(site, query)
         except InvalidInput as exc:
             error = exc.message
     return render_template("console/residents.html", **page_context(site), query=query,
-                           found=found, error=error, for_seat=seat_obj), 422 if error else 200
+                           found=found, error=error, for_seat=seat_obj,
+                           no_agent=no_agent), 422 if error else 200
 
 
 @bp.get("/<slug>/residents/<int:resident_id>")

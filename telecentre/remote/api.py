@@ -98,7 +98,8 @@ def targets_from(body: RunBody):
 
 @bp.post("/runs")
 @access("it")
-@api_doc("Run an action on a site or on seats; poll the run for progress",
+@api_doc("Run an action on a site or on seats; poll the run for progress. It starts at "
+         "once: the call is the client's confirmation (the web page asks first)",
          body=RunBody, responses={202: RunOut}, tags=["remote"], errors=RUN_ERRORS)
 def start_run():
     """Queue the run, commit, and send a task per host to the workers."""

@@ -19,7 +19,7 @@ from telecentre.seats.models import Seat
 from telecentre.sites.models import Site
 
 from .agents import agent_bridge
-from .catalogue import UnknownAction, get_action
+from .catalogue import ACTIONS, UnknownAction, get_action
 from .hostkeys import (HostKeyPin, InvalidKey, generate_key_pair, load_private_key,
                        normalise_private_key, public_key_line)
 from .models import TARGET_OS, HostKey, RemoteRun, RemoteRunHost, RemoteTarget, SshCredential
@@ -239,24 +239,14 @@ def create_run(actor, action_name: str, params: dict | None, seats: list[Seat], 
     an empty target list. Audited with the parameters (an ad-hoc command is
     recorded verbatim).
     """
-    require_it(actor)
-    try:
-        action = get_action(action_name)
-    except UnknownAction:
-        raise InvalidInput(_("There is no such remote action.")) from None
-    if action.admin_only and not is_admin(actor):
-        raise Forbidden(_("Only administrators may run ad-hoc commands."),
-                        code="admin_only")
-    if action.needs_confirmation and not confirmed:
+    if action_name in ACTIONS and get_action(action_name).needs_confirmation and not confirmed:
+        require_it(actor)
+        if get_action(action_name).admin_only and not is_admin(actor):
+            raise Forbidden(_("Only administrators may run ad-hoc commands."),
+                            code="admin_only")
         raise InvalidInput(_("Confirm that you want to run this command on %(count)s "
                              "computer(s).", count=len(seats)), code="confirmation_required")
-    if not seats:
-        raise InvalidInput(_("Choose at least one computer."), code="no_targets")
-    raw = _with_translated_defaults(action, params or {})
-    try:
-        cleaned = action.validate(raw)
-    except InvalidParameters as exc:
-        raise _invalid(exc) from None
+    action, cleaned = plan_run(actor, action_name, params, seats)
     run = RemoteRun(action=action.name, params=cleaned, requested_by_id=getattr(actor, "id", None),
                     scope=scope[:200], status="queued", created_at=utcnow())
     for seat in seats:
@@ -268,6 +258,37 @@ def create_run(actor, action_name: str, params: dict | None, seats: list[Seat], 
            site=seats[0].site_id if len({s.site_id for s in seats}) == 1 else None,
            details={"params": cleaned, "seats": [s.id for s in seats], "scope": scope})
     return run
+
+
+def plan_run(actor, action_name: str, params: dict | None, seats: list[Seat]):
+    """Check a run without starting it; return ``(action, cleaned parameters)``.
+
+    The same refusals as :func:`create_run` (who, which action, targets,
+    parameters), so the web page can show a confirmation step for a run that
+    would start, and writes nothing.
+    """
+    require_it(actor)
+    try:
+        action = get_action(action_name)
+    except UnknownAction:
+        raise InvalidInput(_("There is no such remote action.")) from None
+    if action.admin_only and not is_admin(actor):
+        raise Forbidden(_("Only administrators may run ad-hoc commands."),
+                        code="admin_only")
+    if not seats:
+        raise InvalidInput(_("Choose at least one computer."), code="no_targets")
+    raw = _with_translated_defaults(action, params or {})
+    try:
+        cleaned = action.validate(raw)
+    except InvalidParameters as exc:
+        raise _invalid(exc) from None
+    return action, cleaned
+
+
+def needs_confirmation_step(action, seats: list[Seat]) -> bool:
+    """On the web page, ask first for an action that ends sessions (restart, shut down,
+    log off) and for any action on more than one computer. (API clients confirm by calling.)"""
+    return action.disruptive or action.needs_confirmation or len(seats) > 1
 
 
 def _with_translated_defaults(action, params: dict) -> dict:

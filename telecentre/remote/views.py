@@ -8,6 +8,7 @@ from telecentre.common.access import access
 from telecentre.common.errors import DomainError, InvalidInput
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
+from telecentre.sessions.impact import impact_of
 from telecentre.sites.services import get_site, list_sites
 
 from .catalogue import available_actions, get_action
@@ -16,7 +17,8 @@ from .labels import action_label, host_message, refusal_messages, status_labels
 from .models import HostKey, RemoteTarget
 from .power import schedule_for, set_schedule, wake_seat
 from .services import (approve_host_key, credential_for, fetch_presented_key, get_run, is_admin,
-                       pinned_key, recent_runs, seats_for, set_credential, set_target)
+                       needs_confirmation_step, pinned_key, plan_run, recent_runs, seats_for,
+                       set_credential, set_target)
 
 bp = Blueprint("remote", __name__, url_prefix="/it/remote")
 
@@ -52,6 +54,13 @@ def _targets():
     raise InvalidInput(_("Choose a site or at least one computer."))
 
 
+def _impact(seats):
+    """What a run on ``seats`` would hit, with the site names for the list."""
+    impact = impact_of(seats)
+    impact.sites = {site.id: site.name for site in list_sites()}
+    return impact
+
+
 def _launch(action_name, params, confirmed=False):
     from .services import create_run
     seats, scope = _targets()
@@ -75,7 +84,14 @@ def index():
         try:
             if name == "adhoc":
                 raise InvalidInput(_("Use the ad-hoc command page."))
-            return _launch(name, params)
+            if not name:
+                raise InvalidInput(_("Choose an action."))
+            seats, _scope = _targets()
+            action, cleaned = plan_run(current_user, name, params, seats)
+            if request.form.get("confirmed") != "yes" and needs_confirmation_step(action, seats):
+                return render_template("remote/confirm.html", action=action, params=cleaned,
+                                       impact=_impact(seats), chosen=request.form)
+            return _launch(name, params, confirmed=request.form.get("confirmed") == "yes")
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -96,7 +112,7 @@ def run(run_id):
 @access("admin")
 def adhoc():
     """Ad-hoc command for admins: type it, see it with its targets, confirm it."""
-    command, status, confirming = request.form.get("command", ""), 200, False
+    command, status, confirming, impact = request.form.get("command", ""), 200, False, None
     if request.method == "POST":
         try:
             if request.form.get("confirmed") == "yes":
@@ -105,7 +121,7 @@ def adhoc():
             seats, scope = _targets()
             if not seats:
                 raise InvalidInput(_("Choose at least one computer."))
-            confirming = True
+            confirming, impact = True, _impact(seats)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -114,7 +130,7 @@ def adhoc():
             flash(_("The command may not be empty or contain control characters."), "error")
             status = 422
     return render_template("remote/adhoc.html", sites=_seats_by_site(), command=command,
-                           confirming=confirming, chosen=request.form), status
+                           confirming=confirming, impact=impact, chosen=request.form), status
 
 
 @bp.get("/hosts")

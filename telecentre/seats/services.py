@@ -14,9 +14,12 @@ from telecentre.seats.models import SEAT_KINDS, Seat
 from telecentre.sessions.models import UsageSession
 from telecentre.sites.models import Site
 
+# The states of the public API contract (DESIGN.md); the console also shows ``no_agent``.
 SEAT_STATES = ("free", "booked", "in_use", "offline", "out_of_service")
-# Features that know more about a seat (the agent API knows which are offline)
-# register a callable(seats, now) -> {seat_id: state} here.
+CONSOLE_STATES = SEAT_STATES + ("no_agent",)
+# Features that know more about a seat (the agent API knows which are offline, and
+# which have no enrolled agent at all) register a callable(seats, now) ->
+# {seat_id: "offline" | "no_agent"} here.
 STATE_PROVIDERS: list[Callable[[list[Seat], datetime], dict[int, str]]] = []
 
 
@@ -47,7 +50,8 @@ def list_seats(site: Site) -> list[Seat]:
 
 
 def seat_states(seats: list[Seat], now: datetime | None = None) -> dict[int, str]:
-    """Return the live state of each seat: free, booked, in_use, offline or out_of_service.
+    """Return the live state of each seat: free, booked, in_use, offline, no_agent or
+    out_of_service (``public_state`` maps it onto the API contract).
 
     Precedence: out of service, in use (a running session), offline (from the
     registered providers), booked (a booking holds the seat now), free.
@@ -64,16 +68,28 @@ def seat_states(seats: list[Seat], now: datetime | None = None) -> dict[int, str
     extra: dict[int, str] = {}
     for provider in STATE_PROVIDERS:
         extra.update(provider(seats, now))
-    states = {}
-    for seat in seats:
-        if not seat.in_service:
-            states[seat.id] = "out_of_service"
-        elif seat.id in running:
-            states[seat.id] = "in_use"
-        elif seat.id in extra:
-            states[seat.id] = extra[seat.id]
-        elif seat.id in booked:
-            states[seat.id] = "booked"
-        else:
-            states[seat.id] = "free"
-    return states
+    return {seat.id: seat_state(in_service=seat.in_service, running=seat.id in running,
+                                agent=extra.get(seat.id), booked=seat.id in booked)
+            for seat in seats}
+
+
+def seat_state(*, in_service: bool, running: bool, agent: str | None, booked: bool) -> str:
+    """Decide one seat's state from four facts; the one place that does.
+
+    ``agent`` is what the agent feature says: None (heard from lately), ``offline``
+    or ``no_agent`` (no enrolled agent: nothing there would unlock it, so it is
+    never "free"). Precedence: out of service, in use, no agent / offline, booked,
+    free. Whatever query gathers the facts, call this to turn them into a state.
+    """
+    if not in_service:
+        return "out_of_service"
+    if running:
+        return "in_use"
+    if agent in ("no_agent", "offline"):
+        return agent
+    return "booked" if booked else "free"
+
+
+def public_state(state: str) -> str:
+    """Return the state as the public API contract names it: ``no_agent`` reads ``offline``."""
+    return "offline" if state == "no_agent" else state

@@ -239,4 +239,5 @@ def end_session(session: UsageSession, ended_at: datetime, reason: str) -> None:
         booking = db.session.get(Booking, session.booking_id)
         if booking is not None and booking.status in OPEN_STATUSES:
             booking.status = "completed"
+            booking.release_rest(session.ended_at)
     db.session.flush()

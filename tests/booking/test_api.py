@@ -140,8 +140,9 @@ def test_lists_refuse_unreadable_query_arguments(client, clock, bearer, create_u
                       headers=it).status_code == 200
 
 
-def test_queue_api(client, clock, bearer, create_seat, create_user):
+def test_queue_api(client, clock, bearer, create_seat, create_user, create_agent):
     seat = create_seat("cycow", "PC-01")
+    create_agent(seat)
     clock.set(at(MONDAY, "10:05"))
     holder, walker = bearer(create_user("resident")), bearer(create_user("resident"))
     booked = client.post("/api/v1/bookings", headers=holder, json={

@@ -15,9 +15,10 @@ from tests.booking.conftest import MONDAY, at
 
 
 @pytest.fixture
-def full_site(clock, create_seat, create_user):
-    """Cycow with one PC, booked 10:00–10:45 by someone; it is 10:05."""
+def full_site(clock, create_seat, create_user, create_agent):
+    """Cycow with one PC (with its agent), booked 10:00–10:45 by someone; it is 10:05."""
     seat = create_seat("cycow", "PC-01")
+    create_agent(seat)
     holder = create_user("resident")
     booking = create_booking(holder, holder, seat=seat, start=at(MONDAY, "10:00"),
                              end=at(MONDAY, "10:45"))
@@ -88,8 +89,9 @@ def test_leaving_with_an_offer_passes_it_on(app, clock, full_site, create_user):
 
 
 def test_free_seat_is_offered_on_joining_and_walk_in_seats_count(app, clock, create_seat,
-                                                                 create_user):
+                                                                 create_user, create_agent):
     walk_in = create_seat("cycow", "PC-09", bookable=False)
+    create_agent(walk_in)
     clock.set(at(MONDAY, "11:20"))
     resident = create_user("resident")
     entry = queue.join_queue(resident, get_site("cycow"), resident)

@@ -63,14 +63,18 @@ def named(user, display_name):
 
 
 @pytest.fixture
-def room(create_seat, create_user, create_booking, start_usage):
-    """Cyców's room: one seat in each state. Returns a dict of the objects."""
+def room(create_seat, create_user, create_booking, start_usage, create_agent):
+    """Cyców's room: one seat in each state (PC-06 has no agent). Returns a dict of the
+    objects."""
     anna = named(create_user("resident", site=OWN, login="anna", card_number="1000000009"),
                  "Anna Kowalska")
     piotr = named(create_user("resident", site=OWN, login="piotr"), "Piotr Nowak")
     seats = {name: create_seat(OWN, name) for name in ("PC-01", "PC-02", "PC-03", "PC-04")}
+    for name in ("PC-02", "PC-03", "PC-04"):  # PC-01's session runs without one
+        create_agent(seats[name])
     seats["PC-05"] = create_seat(OWN, "PC-05", in_service=False,
                                  out_of_service_reason="Broken keyboard")
+    seats["PC-06"] = create_seat(OWN, "PC-06")  # installed, no agent enrolled yet
     now = utcnow()
     usage = start_usage(seats["PC-01"], anna, minutes=30, ago=10)  # about 20 minutes left
     soon = create_booking(seats["PC-02"], piotr, now + timedelta(minutes=10), code="SOON01")

@@ -36,8 +36,8 @@ def test_extend_end_message_lock_queue_agent_commands(client, login, attendant, 
         .status_code == 302
     seat = room["seats"]["PC-01"]
     _post(client, f"/console/{OWN}/seats/{seat.id}/message", text="Za 5 minut zamykamy")
-    _post(client, f"/console/{OWN}/seats/{seat.id}/lock")
-    _post(client, f"/console/{OWN}/sessions/{usage.id}/end", reason="Koniec")
+    _post(client, f"/console/{OWN}/seats/{seat.id}/lock", confirm="yes")
+    _post(client, f"/console/{OWN}/sessions/{usage.id}/end", reason="Koniec", confirm="yes")
     assert _commands() == [("extend", {"minutes": 15}),
                            ("message", {"text": "Za 5 minut zamykamy"}),
                            ("lock", {}), ("end_session", {"reason": "Koniec"})]
@@ -58,7 +58,7 @@ def test_bad_extend_and_offline_seat_change_nothing(client, login, attendant, ro
     # No agent at PC-01: extending is refused with a clear message; ending closes the record.
     _post(client, f"/console/{OWN}/sessions/{usage.id}/extend", minutes="10")
     assert _commands() == []
-    _post(client, f"/console/{OWN}/sessions/{usage.id}/end")
+    _post(client, f"/console/{OWN}/sessions/{usage.id}/end", confirm="yes")
     assert db.session.get(UsageSession, usage.id).end_reason == "ended_by_staff"
 
 
@@ -91,7 +91,16 @@ def test_out_of_service_moves_or_cancels_bookings_and_tells_residents(
     create_booking(b, jan, start + timedelta(hours=1))  # B is taken an hour later
     stuck = create_booking(a, jan, start + timedelta(hours=1), code="STUCK1")
     login(client, attendant)
-    reply = _post(client, f"/console/{OWN}/seats/{a.id}/out-of-service", reason="Broken screen")
+    # First the confirmation step: it lists the bookings and residents, and changes nothing.
+    asked = _post(client, f"/console/{OWN}/seats/{a.id}/out-of-service", reason="Broken screen")
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "A-01" in page and "Ola" in page and "Jan" in page and 'name="confirm"' in page
+    assert 'value="Broken screen"' in page
+    db.session.rollback()
+    assert db.session.get(type(a), a.id).in_service
+    reply = _post(client, f"/console/{OWN}/seats/{a.id}/out-of-service", reason="Broken screen",
+                  confirm="yes")
     assert reply.status_code == 302
     db.session.rollback()
     assert db.session.get(Booking, movable.id).seat_id == b.id
@@ -113,9 +122,9 @@ def test_out_of_service_needs_a_reason(client, login, attendant, create_seat):
 
 
 def test_queue_add_call_next_and_remove(client, login, attendant, open_site, create_seat,
-                                        create_user):
+                                        create_user, create_agent):
     open_site(OWN)
-    create_seat(OWN, "Q-01")
+    create_agent(create_seat(OWN, "Q-01"))
     anna = create_user("resident", site=OWN, login="anna")
     piotr = create_user("resident", site=OWN, login="piotr")
     login(client, attendant)
@@ -170,3 +179,21 @@ def test_unknown_or_foreign_resident_is_refused_with_a_message(client, login, at
             assert reply.status_code == 302
     assert db.session.scalar(select(QueueEntry.id)) is None
     assert _commands() == []
+
+
+def test_end_and_lock_ask_first_and_change_nothing_until_confirmed(client, login, attendant,
+                                                                   room, enroll):
+    enroll("PC-01")
+    usage, seat = room["usage"], room["seats"]["PC-01"]
+    login(client, attendant)
+    for url in (f"/console/{OWN}/sessions/{usage.id}/end", f"/console/{OWN}/seats/{seat.id}/lock"):
+        asked = _post(client, url, reason="Koniec")
+        assert asked.status_code == 200
+        page = asked.get_data(as_text=True)
+        assert "PC-01" in page and "Anna Kowalska" in page and 'name="confirm"' in page
+    assert _commands() == []  # nothing reached the computer
+    assert db.session.get(UsageSession, usage.id).ended_at is None
+    # A free seat locks at once: there is nothing to lose.
+    enroll("PC-04")
+    _post(client, f"/console/{OWN}/seats/{room['seats']['PC-04'].id}/lock")
+    assert _commands() == [("lock", {})]

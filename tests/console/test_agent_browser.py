@@ -139,6 +139,7 @@ def test_session_at_the_pc_appears_on_the_map_then_extend_and_end(server, data, 
                                  timeout=20000)
 
     page.locator(f"#seat-{seat_id}").get_by_role("button", name=re.compile("Zakończ|End")).click()
+    page.locator("form.form button.danger").click()  # the confirmation step
     ended = agent.wait_for("session_ended")
     assert ended["reason"] == "ended_by_staff"
     _wait(lambda: _running(data) == [], "the session is closed on the server")
@@ -168,6 +169,7 @@ def test_walk_in_from_the_console_unlocks_the_pc(server, data, agent, page):
     expect(page.locator(".tile", has_text="E2E-PC")).to_have_attribute("data-state", "in_use")
     page.locator(".tile", has_text="E2E-PC").get_by_role(
         "button", name=re.compile("Zakończ|End")).click()
+    page.locator("form.form button.danger").click()  # the confirmation step
     agent.wait_for("session_ended")
     _wait(lambda: _running(data) == [], "the session is closed on the server")
     events = json.dumps(agent.events)

@@ -80,8 +80,8 @@ def test_walk_in_and_a_busy_seat(client, attendant, room, enroll):
     count = db.session.scalar(select(func.count()).select_from(UsageSession)
                               .where(UsageSession.seat_id == seat.id))
     assert count == 1
-    # No agent on PC-02: refused with what to do.
-    reply = client.post(f"{API}/seats/{room['seats']['PC-02'].id}/walk-in",
+    # No agent on PC-06: refused with what to do.
+    reply = client.post(f"{API}/seats/{room['seats']['PC-06'].id}/walk-in",
                         json={"resident_id": room["piotr"].id}, headers=headers)
     assert reply.status_code == 409 and reply.get_json()["error"] == "no_agent"
     # An unknown resident is a 404, not a session.

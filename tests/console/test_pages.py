@@ -25,6 +25,9 @@ def test_room_map_shows_every_state(client, login, attendant, room):
     assert 'data-state="free"' in _tile(html, seats["PC-04"])
     broken = _tile(html, seats["PC-05"])
     assert 'data-state="out_of_service"' in broken and "Broken keyboard" in broken
+    bare = _tile(html, seats["PC-06"])
+    assert 'data-state="no_agent"' in bare and "brak agenta" in bare  # Polish first
+    assert "Walk-in" not in bare  # never offered for a walk-in
     assert "Piotr Nowak" in html  # today's bookings
     assert 'data-live-url="/console/cycow/live"' in html
     assert "console/live.js" in html
@@ -104,7 +107,7 @@ def test_room_api(client, login, attendant, room):
     body = client.get(f"/api/v1/console/sites/{OWN}/room").get_json()
     states = {s["name"]: s["state"] for s in body["seats"]}
     assert states == {"PC-01": "in_use", "PC-02": "booked_soon", "PC-03": "booked",
-                      "PC-04": "free", "PC-05": "out_of_service"}
+                      "PC-04": "free", "PC-05": "out_of_service", "PC-06": "no_agent"}
     pc1 = next(s for s in body["seats"] if s["name"] == "PC-01")
     assert pc1["session"]["who"] == "Anna Kowalska" and 18 <= pc1["session"]["minutes_left"] <= 20
     assert body["counts"]["running"] == 1
@@ -117,6 +120,7 @@ def test_kiosk_page_needs_no_login(client, room):
     assert 'data-kiosk-idle="120"' in html
     # PC-04 is free; PC-02 is free until its booking in ten minutes.
     assert "PC-04" in html and "PC-02" in html and "PC-01" not in html.split('id="board"')[1]
+    assert "PC-06" not in html.split('id="board"')[1]  # no agent: not free
     board = client.get(f"/kiosk/{OWN}/board").get_data(as_text=True)
     assert "<html" not in board and "PC-04" in board
 
@@ -141,3 +145,14 @@ def test_kiosk_leave_signs_out(client, login, create_user):
     assert reply.status_code == 302 and reply.location.endswith(f"/kiosk/{OWN}")
     assert client.get("/api/v1/me").status_code == 401
     assert client.post(f"/kiosk/{OWN}/leave").status_code == 400  # CSRF still checked
+
+
+def test_no_walk_in_is_offered_on_a_seat_without_an_agent(client, login, attendant, room):
+    login(client, attendant)
+    page = client.get(f"/console/{OWN}/residents?seat={room['seats']['PC-06'].id}&q=Kowalska",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "no enrolled agent" in page and "Start on PC-06" not in page
+    assert "Add to the queue" in page
+    ok = client.get(f"/console/{OWN}/residents?seat={room['seats']['PC-04'].id}&q=Kowalska",
+                    headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Start on PC-04" in ok

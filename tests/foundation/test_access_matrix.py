@@ -111,6 +111,7 @@ EXPECTED = {
     "residents.register": ("public", False),
     "residents.card_login": ("public", False),
     "residents.site_queue": ("resident", False),
+    "residents.site_queue_state": ("resident", False),
     # booking: the attendant's desk and the policy admin
     "desk.today": ("staff", True),
     "desk.check_in": ("staff", True),

@@ -106,10 +106,12 @@ def test_cli_users_and_seats(runner, site):
     result = runner.invoke(args=["seats", "add", "ludwin", "PC-01"])
     assert result.exit_code == 1
     result = runner.invoke(args=["seats", "list", "ludwin"])
-    assert "PC-01\tpc\tfree" in result.output and "Infomat\tkiosk\tfree" in result.output
+    # No agent is enrolled on them yet: nothing would unlock them, so they are not free.
+    assert "PC-01\tpc\tno_agent" in result.output
+    assert "Infomat\tkiosk\tno_agent" in result.output
 
 
-def test_seats_api_states(client, create_seat, create_user, create_booking):
+def test_seats_api_states(client, create_seat, create_user, create_booking, create_agent):
     from datetime import timedelta
 
     from telecentre.common.time import utcnow
@@ -118,6 +120,9 @@ def test_seats_api_states(client, create_seat, create_user, create_booking):
     booked = create_seat("puchaczow", "PC-2")
     busy = create_seat("puchaczow", "PC-3")
     broken = create_seat("puchaczow", "PC-4", in_service=False)
+    create_seat("puchaczow", "PC-5")  # no agent enrolled: "offline" in the public contract
+    for seat in (free, booked):
+        create_agent(seat)
     resident = create_user()
     now = utcnow()
     create_booking(booked, resident, now - timedelta(minutes=5))
@@ -125,7 +130,8 @@ def test_seats_api_states(client, create_seat, create_user, create_booking):
                                 started_at=now - timedelta(minutes=3)))
     db.session.commit()
     states = {s["name"]: s["state"] for s in client.get("/api/v1/sites/puchaczow/seats").get_json()}
-    assert states == {"PC-1": "free", "PC-2": "booked", "PC-3": "in_use", "PC-4": "out_of_service"}
+    assert states == {"PC-1": "free", "PC-2": "booked", "PC-3": "in_use", "PC-4": "out_of_service",
+                      "PC-5": "offline"}
     assert free and broken
     reply = client.get("/api/v1/sites/atlantis/seats")
     assert reply.status_code == 404 and reply.get_json()["error"] == "not_found"

@@ -45,11 +45,13 @@ def fresh(app):
 
 
 @pytest.fixture
-def county(app, create_seat, create_user, create_booking, create_device, create_alert):
+def county(app, create_seat, create_user, create_booking, create_device, create_alert,
+           create_agent):
     """Seed Cyców with a room worth looking at; return ``county(lang)`` → a dict of the rows.
 
     Cyców is open around the clock (tests must not depend on the hour). Its room has a
-    free seat, one in use by a resident, one accessible, one booked later today; the
+    free seat, one in use by a resident, one accessible with no agent enrolled yet, one
+    booked later today (PC-11 and PC-14 have agents heard from just now); the
     accounts (one per role, speaking ``lang``), a device with an open alert.
     """
     from telecentre.sessions.models import UsageSession
@@ -68,6 +70,8 @@ def county(app, create_seat, create_user, create_booking, create_device, create_
         users["admin"].records_access = True  # named for the session log
         seats = {name: create_seat(OWN, name, accessible=(name == "PC-13"))
                  for name in ("PC-11", "PC-12", "PC-13", "PC-14")}
+        for name in ("PC-11", "PC-14"):
+            create_agent(seats[name])
         now = utcnow()
         usage = UsageSession(site_id=site.id, seat_id=seats["PC-12"].id, kind="booked",
                              user_id=users["resident"].id, started_at=now - timedelta(minutes=10),

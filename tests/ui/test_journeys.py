@@ -144,6 +144,9 @@ def test_attendant_runs_the_room(live, browse, county, create_user, create_booki
     create_user("resident", site=OWN, login="zofia", display_name="Zofia Lis")
     fresh()
     create_booking(seats["PC-11"], jan, utcnow() - timedelta(minutes=5), minutes=60)
+    # Zofia will walk in at the accessible seat. Its agent (the program on the computer)
+    # was heard from just now, so the console can unlock it.
+    online_agent(seats["PC-13"], fresh)
     page = browse(world["users"]["attendant"])
     page.goto(f"{live.url}/console/{OWN}")
     expect(page.locator("h1")).to_contain_text("Cyców")
@@ -159,9 +162,7 @@ def test_attendant_runs_the_room(live, browse, county, create_user, create_booki
     expect(tile["PC-11"]).to_contain_text("Jan Wiśniewski")
     expect(tile["PC-11"].get_by_role("button", name="Check in")).to_have_count(0)
 
-    # Zofia walks in: the free accessible seat, found by her name. Its agent (the program
-    # on the computer) was heard from just now, so the console can unlock it.
-    online_agent(seats["PC-13"], fresh)
+    # Zofia walks in: the free accessible seat, found by her name.
     tile["PC-13"].get_by_role("link", name="Walk-in").click()
     page.fill("#q", "Lis")
     page.click("main form[role=search] button")
@@ -177,6 +178,10 @@ def test_attendant_runs_the_room(live, browse, county, create_user, create_booki
     expect(page.locator(".flash")).to_contain_text("PC-13 gets 15 more minutes.")
     expect(tile["PC-13"]).to_contain_text("Waiting for the computer: extend the session")
     tile["PC-13"].get_by_role("button", name="End").click()
+    # Ending asks first, naming who sits there; nothing has happened yet.
+    expect(page.locator("h1")).to_have_text("End the session at PC-13?")
+    expect(page.locator(".impact")).to_contain_text("Zofia Lis")
+    page.get_by_role("button", name="Yes, end the session").click()
     expect(page.locator(".flash")).to_contain_text("The session at PC-13 is ending.")
     expect(tile["PC-13"]).to_contain_text("Waiting for the computer: end the session")
 
@@ -184,6 +189,8 @@ def test_attendant_runs_the_room(live, browse, county, create_user, create_booki
     tile["PC-14"].get_by_role("link", name="PC-14", exact=True).click()
     page.fill("#oos-reason", "Broken keyboard")
     page.get_by_role("button", name="Take out of service").click()
+    expect(page.locator(".impact")).to_contain_text("Anna Kowalska")  # her booking moves
+    page.get_by_role("button", name="Yes, take it out of service").click()
     expect(page.locator(".flash")).to_contain_text(
         "PC-14 is out of service: 1 booking(s) moved, 0 cancelled; the residents are told.")
     expect(page.locator("h1 .tag")).to_have_text("out of service")
@@ -231,10 +238,15 @@ def test_it_follows_an_alert_and_sees_remote_actions(live, browse, county):
 
     page.goto(live.url + "/it/remote/")
     page.get_by_role("button", name="Run").click()
+    expect(page.locator(".flash")).to_contain_text("Choose an action.")  # none preselected
+    page.get_by_label("Restart the computer").check()
+    page.get_by_role("button", name="Run").click()
     expect(page.locator(".flash")).to_contain_text("Choose a site or at least one computer.")
     check_accessibility(page, "remote actions without targets")
     page.check(f"input[name=seat_ids][value='{world['seats']['PC-11'].id}']")
     page.get_by_role("button", name="Run").click()
+    expect(page.locator("h1")).to_have_text("Run “Restart the computer”?")  # asks first
+    page.get_by_role("button", name="Yes, run it").click()
     page.wait_for_url("**/it/remote/runs/*")
     # PC-11 has no known address: the run refuses it rather than guess, and says so in the
     # reader's language although it was carried out in the background.
