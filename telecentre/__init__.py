@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config → extensions → features → commands → errors → checks."""
     app = Flask(__name__, instance_relative_config=True, template_folder=TEMPLATE_FOLDER)
     init_config(app, overrides)
+    init_proxy(app)
     from telecentre.common import converters
     converters.install(app)
     init_extensions(app)
@@ -45,11 +46,25 @@ def init_config(app: Flask, overrides: dict | None) -> None:
     logs.configure(app.config.get("LOG_FORMAT") or "text", app.config.get("LOG_LEVEL", "INFO"))
 
 
+def init_proxy(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXY_HOPS`` proxies, take the client's address and scheme from them.
+
+    Werkzeug's ProxyFix reads the last N entries of X-Forwarded-For and
+    X-Forwarded-Proto, the ones our own proxies wrote; what a client puts before
+    them is ignored. Everything that reads ``request.remote_addr`` (rate limits,
+    public-PC rules, agent addresses, /metrics, the audit log) then sees the client.
+    """
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def init_extensions(app: Flask) -> None:
     """Bind the extensions; register the models and database settings."""
     import telecentre.common.db  # noqa: F401  (engine event listeners)
     import telecentre.models  # noqa: F401  (every table, for Alembic)
-    from telecentre.common import i18n, logs, security, templating
+    from telecentre.common import bodies, i18n, logs, security, templating
     from telecentre.common.access import enforce
     from telecentre.extensions import babel, csrf, db, limiter, login_manager, migrate
     from pathlib import Path
@@ -63,6 +78,7 @@ def init_extensions(app: Flask) -> None:
     templating.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    bodies.install(app)  # before the write lock: a refused body takes no lock
     app.before_request(_writer_transaction)
     security.init_app(app)  # session age first: an expired session is anonymous below
     logs.init_app(app)  # first before_request: the request id and the clock start

@@ -70,6 +70,16 @@ class Defaults:
     HEARTBEAT_SECONDS = 15
     AGENT_OFFLINE_SECONDS = 90
     ENROLLMENT_TOKEN_HOURS = 24
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For and
+    # X-Forwarded-Proto give the client's address and scheme (Werkzeug's ProxyFix) to
+    # rate limits, public-PC rules, agent addresses, /metrics and the audit log.
+    # 0 trusts no such header: the right value when clients reach the app directly.
+    TRUSTED_PROXY_HOPS = 0
+    # Request bodies, in bytes: forms and pages; the API and the agents (JSON); routes
+    # marked as uploads (``telecentre.common.bodies.upload``). Larger bodies get 413.
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_API_BODY_BYTES = 64 * 1024
+    MAX_UPLOAD_BYTES = 5 * 1024 * 1024
     # Who may read /metrics.
     METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
     # Mail for alerts.
@@ -100,6 +110,11 @@ def _finish(app):
     if not url:
         url = "sqlite:///" + os.path.join(app.instance_path, "telecentre.sqlite")
     cfg["SQLALCHEMY_DATABASE_URI"] = url
+    if not url.startswith("sqlite"):
+        # A connection that died while the database was away is replaced on its next
+        # checkout, so the app recovers by itself when the database is back.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
+                                            **(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     if str(cfg.get("RATELIMIT_STORAGE_URI") or "").startswith("database:"):
         # The database storage counts in the application's database (or beside it).
         options = cfg.get("RATELIMIT_STORAGE_OPTIONS") or {}
@@ -124,6 +139,18 @@ def _finish(app):
     if not set(required) <= {"it", "admin"}:
         raise ValueError("REQUIRE_TOTP_FOR may hold only 'it' and 'admin'")
     cfg["REQUIRE_TOTP_FOR"] = list(required)
+    for key in ("TRUSTED_PROXY_HOPS", "MAX_CONTENT_LENGTH", "MAX_API_BODY_BYTES",
+                "MAX_UPLOAD_BYTES"):
+        cfg[key] = _non_negative_int(cfg.get(key), key)
+
+
+def _non_negative_int(value, name):
+    """Return ``value`` as an int ≥ 0; raise ValueError otherwise (True, 1.5, "x", -1)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole number ≥ 0, not {value!r}")
+    return value
 
 
 def _networks(value, name):

@@ -50,7 +50,9 @@ def login():
 @access("login")
 def logout():
     """Sign out and go to the home page."""
+    from telecentre.auth.services import revoke_sessions
     record(current_user, "auth.logout", target=current_user, site=current_user.site_id)
+    revoke_sessions(current_user)  # a copy of this cookie stops working too
     db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
