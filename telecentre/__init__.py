@@ -70,8 +70,9 @@ def init_proxy(app: Flask) -> None:
 
     Werkzeug's ProxyFix reads the last N entries of X-Forwarded-For,
     X-Forwarded-Proto and X-Forwarded-Port, the ones our own proxies wrote;
-    what a client puts before them is ignored. Everything that reads ``request.remote_addr`` (rate limits,
-    public-PC rules, agent addresses, /metrics, the audit log) then sees the client.
+    what a client puts before them is ignored. Everything that reads
+    ``request.remote_addr`` (rate limits, public-PC rules, agent addresses,
+    /metrics, the audit log) then sees the client.
     """
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:

@@ -49,6 +49,8 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_TOKEN = "10 per minute;50 per hour"
+    # Wrong passwords per account, from any address (web and token API together).
+    RATELIMIT_LOGIN_ACCOUNT = "10 per 15 minutes;40 per day"
     # Card + PIN sign-ins refused, per client address (on top of RATELIMIT_LOGIN).
     RATELIMIT_PIN_FAILURES = "5 per minute;30 per hour"
     # The agent API: unlock attempts per agent; refused unlocks per agent and per seat;
