@@ -82,6 +82,9 @@ class Defaults:
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_API_BODY_BYTES = 64 * 1024
     MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+    # Ad-hoc SSH commands (typed, not from the vetted catalogue): off unless turned on,
+    # and then only for admins who sign in with two steps.
+    REMOTE_ADHOC_ENABLED = False
     # Who may read /metrics.
     METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
     # Mail for alerts.
@@ -134,6 +137,7 @@ def _finish(app):
         cfg["SESSION_COOKIE_NAME"] = "__Host-session" if secure else "session"
     if cfg["BABEL_DEFAULT_LOCALE"] not in cfg["LANGUAGES"]:
         raise ValueError("BABEL_DEFAULT_LOCALE must be one of LANGUAGES")
+    cfg["REMOTE_ADHOC_ENABLED"] = _as_bool(cfg.get("REMOTE_ADHOC_ENABLED"))
     cfg["PUBLIC_PC_NETWORKS"] = _networks(cfg.get("PUBLIC_PC_NETWORKS"), "PUBLIC_PC_NETWORKS")
     required = cfg.get("REQUIRE_TOTP_FOR") or []
     if isinstance(required, str):
