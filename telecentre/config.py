@@ -68,6 +68,9 @@ class Defaults:
     API_TOKEN_HOURS = 12
     # Key file for secrets encrypted at rest (SNMPv3, SSH); outside the database.
     SECRETS_KEY_FILE = None
+    # Key file for encrypted backups (``telecentre backup-key FILE``); unset = backups
+    # are written unencrypted (still readable by their owner only).
+    BACKUP_KEY_FILE = None
     # Agents.
     HEARTBEAT_SECONDS = 15
     AGENT_OFFLINE_SECONDS = 90
@@ -82,6 +85,10 @@ class Defaults:
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_API_BODY_BYTES = 64 * 1024
     MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+    # The audit chain's HMAC key and the anchor of its newest entry, outside the database
+    # (telecentre.audit.anchor); unset = audit.key and audit.anchor in the instance folder.
+    AUDIT_KEY_FILE = None
+    AUDIT_ANCHOR_FILE = None
     # Ad-hoc SSH commands (typed, not from the vetted catalogue): off unless turned on,
     # and then only for admins who sign in with two steps.
     REMOTE_ADHOC_ENABLED = False
