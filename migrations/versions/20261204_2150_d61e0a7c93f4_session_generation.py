@@ -1,14 +1,14 @@
 """Users carry a session generation: sign-out, a password change or blocking ends every cookie.
 
 Revision ID: d61e0a7c93f4
-Revises: 4c8f0b2e6d19
-Create Date: 2026-12-04 21:20:00
+Revises: c3a9f0d2b871
+Create Date: 2026-12-04 21:50:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "d61e0a7c93f4"
-down_revision = "4c8f0b2e6d19"
+down_revision = "c3a9f0d2b871"
 branch_labels = None
 depends_on = None
 
