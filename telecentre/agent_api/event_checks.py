@@ -14,9 +14,16 @@ from flask_babel import gettext as _
 from telecentre.common.time import parse_aware
 
 MAX_DATA_BYTES = 4096
+MAX_BATCH = 200
+# The largest legal batch: MAX_BATCH events of MAX_DATA_BYTES each, plus their envelopes.
+# The agent sends up to 200 events at once, whatever their size: a smaller body limit would
+# leave it resending a batch the server always refuses.
+BATCH_BODY_BYTES = MAX_BATCH * (MAX_DATA_BYTES + 512)
 MAX_MINUTES = 24 * 60
-# Times before or after these cannot come from a working clock (year 1, year 9999).
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+# Times outside these come from no clock at all (year 1, year 9999) and are refused. A
+# PC whose clock was reset (1970, a dead CMOS battery) still gets its events stored:
+# ``events.plausible_time`` puts the server's receive time in place of such a time.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 MINUTES_FIELDS = {"session_started": ("minutes",), "session_extended": ("minutes",),
                   "warning": ("minutes_left",)}

@@ -4,9 +4,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
 from telecentre.agent_api import events, schemas, services, unlock as unlocking
+from telecentre.agent_api.event_checks import BATCH_BODY_BYTES
 from telecentre.api.openapi import api_doc
 from telecentre.api.schemas import parse_body
 from telecentre.common.access import access
+from telecentre.common.bodies import sized
 from telecentre.common.ratelimit import agent_key, failed, seat_key
 from telecentre.common.time import utcnow
 from telecentre.extensions import db, limiter
@@ -108,6 +110,7 @@ def unlock():
     errors=AGENT_ERRORS,
 )
 @limiter.limit(lambda: current_app.config["RATELIMIT_AGENT_EVENTS"], key_func=agent_key)
+@sized(BATCH_BODY_BYTES)
 def deliver_events():
     """Store and apply a batch of events from the agent's outbox."""
     body = parse_body(schemas.EventsBody)

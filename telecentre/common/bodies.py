@@ -2,7 +2,8 @@
 
 ``MAX_CONTENT_LENGTH`` holds pages and forms; every route under ``/api/`` gets
 ``MAX_API_BODY_BYTES`` (agents send a few kilobytes of JSON); a view marked
-with ``@upload`` gets ``MAX_UPLOAD_BYTES``. A body announced larger than the
+with ``@upload`` gets ``MAX_UPLOAD_BYTES``, one marked ``@sized(n)`` gets ``n``
+(the agents' event batches: 200 events of up to 4 KB each). A body announced larger than the
 limit is refused with 413 before the view runs, and one that grows past it
 while being read (chunked) is cut off by Werkzeug with the same 413; the error
 handlers answer with the translated message, as a page or as JSON by route.
@@ -25,12 +26,22 @@ def upload(view):
     return view
 
 
+def sized(limit: int):
+    """Give a view a body limit of its own, in bytes (a protocol's largest legal message)."""
+    def mark(view):
+        view.telecentre_body_limit = limit
+        return view
+    return mark
+
+
 def body_limit() -> int | None:
     """The body limit of the current request's route, in bytes."""
     cfg = current_app.config
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and getattr(view, "telecentre_upload", False):
         return cfg["MAX_UPLOAD_BYTES"]
+    if view is not None and getattr(view, "telecentre_body_limit", None):
+        return view.telecentre_body_limit
     if request.path.startswith("/api/"):
         return cfg["MAX_API_BODY_BYTES"]
     return cfg["MAX_CONTENT_LENGTH"]

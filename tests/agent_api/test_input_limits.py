@@ -105,3 +105,19 @@ def test_concurrent_unlocks_on_one_seat_get_409(app, enroll, create_seat):
     assert replies[0].get_json()["error"] == "seat_busy"
     ids = db.session.scalars(select(UsageSession.local_id)).all()
     assert ids == ["first-unlock"]
+
+
+def test_the_largest_legal_batch_fits_the_body_limit(client, enroll):
+    """200 events of 4 KB each (what an agent may send at once) are not refused as too large,
+    while anything beyond is (413, JSON)."""
+    _body, headers = enroll()
+    note = "x" * 4000
+    batch = [{"id": str(uuid.uuid4()), "seq": i, "type": "command_result",
+              "data": {"command_id": None, "status": "done", "result": note}}
+             for i in range(1, 201)]
+    reply = client.post("/api/v1/agent/events", json={"events": batch}, headers=headers)
+    assert reply.status_code == 200 and len(reply.get_json()["acked"]) == 200
+    too_big = client.post("/api/v1/agent/events", headers=headers,
+                          data=b'{"events": []' + b" " * 1_000_000 + b"}",
+                          content_type="application/json")
+    assert too_big.status_code == 413 and too_big.is_json

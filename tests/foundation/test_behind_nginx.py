@@ -10,7 +10,7 @@ proxy the app must see each client's own address (TRUSTED_PROXY_HOPS=1):
   and an X-Forwarded-For the client writes itself changes nothing;
 * a sign-in from a public-PC address gets the short, never-persisted session;
 * /metrics answers 200 to a loopback client and 403 to one outside;
-* a 20 MB body gets 413 from nginx, a 100 kB agent body 413 (JSON) from the app.
+* a 20 MB body gets 413 from nginx, a 100 kB API body 413 (JSON) from the app.
 """
 import http.client
 import os
@@ -263,11 +263,10 @@ def test_large_bodies_get_413(stack, tmp_path):
         capture_output=True, text=True, timeout=60)
     assert result.stdout == "413"
     assert "The request is too large" in (tmp_path / "reply").read_text()
-    # Under nginx's limit but over the app's for the agent API: the app's own JSON answer.
-    body = b'{"events": [' + b'"x",' * 30000 + b'"x"]}'
+    # Under nginx's limit but over the app's for the API: the app's own JSON answer.
+    body = b'{"login": "' + b"x" * 100_000 + b'", "password": "x"}'
     reply = Client(port, "127.0.0.7").request(
-        "POST", "/api/v1/agent/events", body=body,
-        headers={"Content-Type": "application/json", "Authorization": "Bearer nope"})
+        "POST", "/api/v1/auth/token", body=body, headers={"Content-Type": "application/json"})
     assert reply.status == 413
     assert b'"error":"request_entity_too_large"' in reply.body
     assert "Traceback" not in (workdir / "server.log").read_text()
