@@ -58,7 +58,7 @@ def check_body() -> None:
         # No text the database stores may hold NUL (PostgreSQL refuses it), and no one
         # types it: refuse the request before any query sees it.
         raise DomainError(_("The data sent holds a character or number that is not allowed."),
-                          code="invalid_input", status=400)
+                          code="invalid_input", status=422)
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
