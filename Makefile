@@ -6,10 +6,10 @@ PORT   ?= 5000
 
 .PHONY: demo test lint audit system-deps venv compile-translations clean
 
-$(VENV)/.installed: setup.cfg pyproject.toml
+$(VENV)/.installed: setup.cfg pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip 'setuptools>=78.1.1'
-	$(PY) -m pip install --quiet -e '.[test,agent,redis]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,agent,redis]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -27,6 +27,7 @@ demo: venv compile-translations
 lint: venv
 	$(VENV)/bin/ruff check $(wildcard telecentre agent tests bench)
 	$(VENV)/bin/bandit -q -c pyproject.toml -r $(wildcard telecentre agent) --severity-level high
+	$(PY) scripts/check_deps.py
 
 # Known vulnerabilities in the installed packages; skipped when https://pypi.org is unreachable.
 audit: venv

@@ -25,6 +25,12 @@ if os.environ.setdefault("TELECENTRE_LOG_FORMAT", "json") == "json":
 else:
     accesslog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn ≥ 25.1 opens a control socket (``gunicornc``); by default one path per user,
+# shared by every instance. Each instance gets its own beside its instance folder.
+control_socket = os.environ.get(
+    "GUNICORN_CONTROL_SOCKET",
+    os.path.join(os.environ.get("TELECENTRE_INSTANCE_PATH", "instance"),
+                 f"gunicorn-{bind.rsplit(':', 1)[-1]}.ctl"))
 
 # Prometheus: every worker writes its samples to a shared folder, summed at scrape.
 _metrics_dir = os.environ.setdefault(

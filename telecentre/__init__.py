@@ -23,13 +23,33 @@ FEATURES = (
     "telecentre.records",
 )
 
-TEMPLATE_FOLDER = "../templates"
+def template_folder() -> str:
+    """The templates: ``templates/`` at the top of a checkout, or inside the installed package.
+
+    A wheel carries them as ``telecentre/_data/templates`` (see setup.py); a
+    checkout (and an editable install) reads the repository's own folder.
+    """
+    from pathlib import Path
+    package = Path(__file__).resolve().parent
+    bundled = package / "_data" / "templates"
+    return str(bundled if bundled.is_dir() else package.parent / "templates")
+
+
+def migrations_folder() -> str:
+    """The Alembic scripts: ``migrations/`` of a checkout, or inside the installed package."""
+    from pathlib import Path
+    package = Path(__file__).resolve().parent
+    bundled = package / "_data" / "migrations"
+    return str(bundled if bundled.is_dir() else package.parent / "migrations")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config → extensions → features → commands → errors → checks."""
-    app = Flask(__name__, instance_relative_config=True, template_folder=TEMPLATE_FOLDER)
+    import os
+    app = Flask(__name__, instance_relative_config=True, template_folder=template_folder(),
+                instance_path=os.environ.get("TELECENTRE_INSTANCE_PATH") or None)
     init_config(app, overrides)
+    init_proxy(app)
     from telecentre.common import converters
     converters.install(app)
     init_extensions(app)
@@ -49,24 +69,39 @@ def init_config(app: Flask, overrides: dict | None) -> None:
     logs.configure(app.config.get("LOG_FORMAT") or "text", app.config.get("LOG_LEVEL", "INFO"))
 
 
+def init_proxy(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXY_HOPS`` proxies, take the client's address and scheme from them.
+
+    Werkzeug's ProxyFix reads the last N entries of X-Forwarded-For,
+    X-Forwarded-Proto and X-Forwarded-Port, the ones our own proxies wrote;
+    what a client puts before them is ignored. Everything that reads
+    ``request.remote_addr`` (rate limits, public-PC rules, agent addresses,
+    /metrics, the audit log) then sees the client.
+    """
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_port=hops)
+
+
 def init_extensions(app: Flask) -> None:
     """Bind the extensions; register the models and database settings."""
     import telecentre.common.db  # noqa: F401  (engine event listeners)
     import telecentre.models  # noqa: F401  (every table, for Alembic)
-    from telecentre.common import i18n, logs, security, templating
+    from telecentre.common import bodies, i18n, logs, security, templating
     from telecentre.common.access import enforce
     from telecentre.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from pathlib import Path
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in ``enforce`` with the access rule
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    migrate.init_app(app, db, directory=migrations_folder())
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app, babel)
     templating.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    bodies.install(app)  # before the write lock: a refused body takes no lock
     app.before_request(_writer_transaction)
     security.init_app(app)  # session age first: an expired session is anonymous below
     logs.init_app(app)  # first before_request: the request id and the clock start

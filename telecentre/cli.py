@@ -46,7 +46,8 @@ def serve_command(host, port, workers, threads):
     """Serve the web app and API with gunicorn (JSON logs unless LOG_FORMAT=text)."""
     from flask import current_app
     from telecentre.serve import serve
-    serve(host, port, workers, threads, current_app.config.get("LOG_FORMAT") or "json")
+    serve(host, port, workers, threads, current_app.config.get("LOG_FORMAT") or "json",
+          instance_path=current_app.instance_path)
 
 
 @click.command("scheduler")

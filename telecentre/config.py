@@ -55,6 +55,8 @@ class Defaults:
     RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"
     PASSWORD_RESET_MINUTES = 60
     PASSWORD_RESET_PER_HOUR = 3
+    # Wrong passwords per account, from any address (web and token API together).
+    RATELIMIT_LOGIN_ACCOUNT = "10 per 15 minutes;40 per day"
     # Card + PIN sign-ins refused, per client address (on top of RATELIMIT_LOGIN).
     RATELIMIT_PIN_FAILURES = "5 per minute;30 per hour"
     # The agent API: unlock attempts per agent; refused unlocks per agent and per seat;
@@ -72,10 +74,30 @@ class Defaults:
     API_TOKEN_HOURS = 12
     # Key file for secrets encrypted at rest (SNMPv3, SSH); outside the database.
     SECRETS_KEY_FILE = None
+    # Key file for encrypted backups (``telecentre backup-key FILE``); unset = backups
+    # are written unencrypted (still readable by their owner only).
+    BACKUP_KEY_FILE = None
     # Agents.
     HEARTBEAT_SECONDS = 15
     AGENT_OFFLINE_SECONDS = 90
     ENROLLMENT_TOKEN_HOURS = 24
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For and
+    # X-Forwarded-Proto give the client's address and scheme (Werkzeug's ProxyFix) to
+    # rate limits, public-PC rules, agent addresses, /metrics and the audit log.
+    # 0 trusts no such header: the right value when clients reach the app directly.
+    TRUSTED_PROXY_HOPS = 0
+    # Request bodies, in bytes: forms and pages; the API and the agents (JSON); routes
+    # marked as uploads (``telecentre.common.bodies.upload``). Larger bodies get 413.
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_API_BODY_BYTES = 64 * 1024
+    MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+    # The audit chain's HMAC key and the anchor of its newest entry, outside the database
+    # (telecentre.audit.anchor); unset = audit.key and audit.anchor in the instance folder.
+    AUDIT_KEY_FILE = None
+    AUDIT_ANCHOR_FILE = None
+    # Ad-hoc SSH commands (typed, not from the vetted catalogue): off unless turned on,
+    # and then only for admins who sign in with two steps.
+    REMOTE_ADHOC_ENABLED = False
     # Who may read /metrics.
     METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
     # Mail for alerts.
@@ -145,6 +167,11 @@ def _finish(app):
     if not url:
         url = "sqlite:///" + os.path.join(app.instance_path, "telecentre.sqlite")
     cfg["SQLALCHEMY_DATABASE_URI"] = url
+    if not url.startswith("sqlite"):
+        # A connection that died while the database was away is replaced on its next
+        # checkout, so the app recovers by itself when the database is back.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
+                                            **(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     if str(cfg.get("RATELIMIT_STORAGE_URI") or "").startswith("database:"):
         # The database storage counts in the application's database (or beside it).
         options = cfg.get("RATELIMIT_STORAGE_OPTIONS") or {}
@@ -165,6 +192,7 @@ def _finish(app):
         cfg["SESSION_COOKIE_NAME"] = "__Host-session" if secure else "session"
     if cfg["BABEL_DEFAULT_LOCALE"] not in cfg["LANGUAGES"]:
         raise ValueError("BABEL_DEFAULT_LOCALE must be one of LANGUAGES")
+    cfg["REMOTE_ADHOC_ENABLED"] = _as_bool(cfg.get("REMOTE_ADHOC_ENABLED"))
     cfg["PUBLIC_PC_NETWORKS"] = _networks(cfg.get("PUBLIC_PC_NETWORKS"), "PUBLIC_PC_NETWORKS")
     required = cfg.get("REQUIRE_TOTP_FOR") or []
     if isinstance(required, str):
@@ -176,6 +204,18 @@ def _finish(app):
     if base.scheme not in ("http", "https") or not base.hostname or base.query or base.fragment:
         raise ValueError("PUBLIC_BASE_URL must be an http(s) address such as "
                          "https://telecentrum.example.pl")
+    for key in ("TRUSTED_PROXY_HOPS", "MAX_CONTENT_LENGTH", "MAX_API_BODY_BYTES",
+                "MAX_UPLOAD_BYTES"):
+        cfg[key] = _non_negative_int(cfg.get(key), key)
+
+
+def _non_negative_int(value, name):
+    """Return ``value`` as an int ≥ 0; raise ValueError otherwise (True, 1.5, "x", -1)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole number ≥ 0, not {value!r}")
+    return value
 
 
 def _networks(value, name):

@@ -43,8 +43,27 @@ def _child_exit(_server, worker):
     multiprocess.mark_process_dead(worker.pid)
 
 
+def control_socket_path(instance_path: str, port: int) -> str:
+    """Where this instance's gunicorn control socket lives: its instance folder, by port.
+
+    gunicorn ≥ 25.1 opens one by default at ``$XDG_RUNTIME_DIR/gunicorn.ctl`` or
+    ``~/.gunicorn/gunicorn.ctl`` — one path for every gunicorn of the user, so a
+    second instance would take over the first one's socket. A Unix socket path
+    has at most 107 bytes: a longer instance path gets a private temporary folder.
+    """
+    path = os.path.join(instance_path, f"gunicorn-{port}.ctl")
+    if len(path.encode()) > 100:
+        path = os.path.join(tempfile.mkdtemp(prefix="telecentre-ctl-"), "gunicorn.ctl")
+    return path
+
+
+def _has_setting(name: str) -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+    return any(setting.name == name for setting in KNOWN_SETTINGS)
+
+
 def serve(host: str, port: int, workers: int, threads: int = 1,
-          log_format: str = "json") -> None:
+          log_format: str = "json", instance_path: str | None = None) -> None:
     """Run gunicorn on ``host:port`` with ``workers`` processes of ``threads`` threads (blocks).
 
     With JSON logs the app writes one line per request (``telecentre.request``),
@@ -62,6 +81,8 @@ def serve(host: str, port: int, workers: int, threads: int = 1,
                "post_fork": _post_fork, "child_exit": _child_exit}
     if threads > 1:
         options.update(worker_class="gthread", threads=threads)
+    if instance_path and _has_setting("control_socket"):
+        options["control_socket"] = control_socket_path(instance_path, port)
     if log_format == "json":
         options["logger_class"] = JsonLogger
     else:

@@ -84,6 +84,8 @@ def _overrides(url, instance):
         "DATABASE_URL": url,
         "SECRET_KEY": SECRET_KEY,
         "SECRETS_KEY_FILE": str(instance / "secrets.keys"),
+        "AUDIT_KEY_FILE": str(instance / "audit.key"),
+        "AUDIT_ANCHOR_FILE": str(instance / "audit.anchor"),
         "SECURE_COOKIES": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,

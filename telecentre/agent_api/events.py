@@ -40,8 +40,15 @@ def plausible_time(text, received_at: datetime) -> datetime:
     return value if received_at - window <= value <= received_at + CLOCK_SLACK else received_at
 
 
-def ingest(agent: Agent, events: list, now: datetime) -> list[str]:
-    """Store the events not stored yet and apply them; return every id now stored."""
+def ingest(agent: Agent, events: list, now: datetime,
+           refused: list | None = None) -> list[str]:
+    """Store the events not stored yet and apply them; return every id now stored.
+
+    An event that fails ``event_checks.problem`` is stored without its data and
+    not applied; it is acknowledged all the same (so it never blocks the
+    agent's later events) and its id, code and message appended to ``refused``.
+    """
+    from telecentre.agent_api.event_checks import problem
     ids = [event.id for event in events]
     known = set(
         db.session.scalars(
@@ -54,6 +61,14 @@ def ingest(agent: Agent, events: list, now: datetime) -> list[str]:
         if event.id in known:
             continue
         known.add(event.id)
+        refusal = problem(event)
+        if refusal is not None:
+            if refused is not None:
+                refused.append({"id": event.id, "error": refusal[0], "message": refusal[1]})
+            db.session.add(AgentEvent(agent_id=agent.id, event_id=event.id, seq=event.seq,
+                                      type=event.type, at=None, received_at=now,
+                                      data={"refused": refusal[0]}))
+            continue
         try:
             at = parse_aware(event.at) if event.at else None
         except ValueError:

@@ -93,5 +93,12 @@ class EventsBody(AgentBody):
     events: list[EventIn] = Field(max_length=200)
 
 
+class RefusedEvent(BaseModel):
+    id: str
+    error: str
+    message: str
+
+
 class EventsReply(BaseModel):
     acked: list[str]
+    refused: list[RefusedEvent] = Field(default_factory=list)

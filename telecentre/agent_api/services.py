@@ -226,6 +226,21 @@ def policy_for(agent: Agent) -> dict:
     }
 
 
+MAX_HEALTH_BYTES = 4096
+
+
+def bounded_health(health: dict) -> dict:
+    """The health report as stored: at most ``MAX_HEALTH_BYTES`` of JSON, else a note why not.
+
+    The heartbeat itself still counts (the PC is alive); only the oversized
+    report is left out, so a faulty agent cannot fill the database.
+    """
+    from telecentre.agent_api.event_checks import data_size
+    if data_size(health) <= MAX_HEALTH_BYTES:
+        return health
+    return {"dropped": f"health report larger than {MAX_HEALTH_BYTES} bytes"}
+
+
 def heartbeat(agent: Agent, body, now: datetime, address: str | None = None) -> dict:
     """Record what the agent reports and build its reply (policy, commands, bookings).
 
@@ -240,7 +255,7 @@ def heartbeat(agent: Agent, body, now: datetime, address: str | None = None) -> 
     agent.last_seen_at, agent.online = now, True
     agent.heartbeat_count = Agent.heartbeat_count + 1  # in SQL: concurrent workers add up
     agent.state, agent.version = body.state, body.version or agent.version
-    agent.health, agent.outbox_pending = body.health, body.outbox_pending
+    agent.health, agent.outbox_pending = bounded_health(body.health), body.outbox_pending
     if address and address != agent.address:
         agent.address = address[:45]
     if agent.seat_id is not None:

@@ -1,11 +1,14 @@
 """The agent API blueprint under ``/api/v1/agent`` (see docs/agent-protocol.md)."""
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
 
 from telecentre.agent_api import events, schemas, services, unlock as unlocking
+from telecentre.agent_api.event_checks import BATCH_BODY_BYTES
 from telecentre.api.openapi import api_doc
 from telecentre.api.schemas import parse_body
 from telecentre.common.access import access
+from telecentre.common.bodies import sized
 from telecentre.common.ratelimit import agent_key, failed, seat_key
 from telecentre.common.time import utcnow
 from telecentre.extensions import db, limiter
@@ -80,9 +83,19 @@ def heartbeat():
                deduct_when=failed, scope="seat-unlock-failures")
 def unlock():
     """Decide whether a session may start on the agent's seat and for how long."""
+    from sqlalchemy.exc import IntegrityError
+
+    from telecentre.sessions.services import refusal
     body = parse_body(schemas.UnlockBody)
-    reply = unlocking.unlock(g.agent, body, utcnow())
-    db.session.commit()
+    try:
+        reply = unlocking.unlock(g.agent, body, utcnow())
+        db.session.commit()
+    except IntegrityError:
+        # Another unlock on this seat (or with this session id) committed first: the
+        # seat's one running session, or the id, is taken. Nothing of this one is kept.
+        db.session.rollback()
+        raise refusal(409, "seat_busy", _("Another session has just started on this "
+                                          "computer.")) from None
     return jsonify(reply)
 
 
@@ -97,9 +110,11 @@ def unlock():
     errors=AGENT_ERRORS,
 )
 @limiter.limit(lambda: current_app.config["RATELIMIT_AGENT_EVENTS"], key_func=agent_key)
+@sized(BATCH_BODY_BYTES)
 def deliver_events():
     """Store and apply a batch of events from the agent's outbox."""
     body = parse_body(schemas.EventsBody)
-    acked = events.ingest(g.agent, body.events, utcnow())
+    refused: list[dict] = []
+    acked = events.ingest(g.agent, body.events, utcnow(), refused)
     db.session.commit()
-    return jsonify({"acked": acked})
+    return jsonify({"acked": acked, "refused": refused})

@@ -26,6 +26,21 @@ def verify_command():
         raise SystemExit(1)
 
 
+@audit.command("rekey")
+def rekey_command():
+    """Re-seal a log made before keyed hashes with the audit key (once, after upgrading)."""
+    from telecentre.audit.services import rekey
+    from telecentre.extensions import db
+    count, problems = rekey()
+    if problems:
+        db.session.rollback()
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    db.session.commit()
+    click.echo(f"{count} entries re-sealed with the audit key")
+
+
 @audit.command("seal")
 def seal_command():
     """Seal every entry written since the last seal into the hash chain."""

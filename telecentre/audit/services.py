@@ -5,8 +5,16 @@ the chain, so audited writes (every booking) run side by side. ``seal_pending``
 — the ``audit.seal`` job every few seconds, and ``telecentre audit verify``
 before it checks — chains committed entries in order under one short lock.
 Until it is sealed (seconds), an entry is not yet protected by the chain.
+
+The chain is keyed: each hash is an HMAC-SHA256 with a key kept outside the
+database (``AUDIT_KEY_FILE``), so someone who can write to the database but not
+read the server's key cannot rewrite entries and recompute the chain. Its end
+is anchored outside the database too (``telecentre.audit.anchor``): every
+seal logs the newest ``seq`` and hash and writes them to ``AUDIT_ANCHOR_FILE``,
+so cutting entries off the end is found as well.
 """
 import hashlib
+import hmac
 import json
 
 from flask import has_request_context, request
@@ -24,7 +32,17 @@ _CHAIN_LOCK = 0x7465_6C65_6175_6469  # advisory lock key for appending to the ch
 
 
 def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
-    """Return the SHA-256 over the entry's content and the previous entry's hash."""
+    """Return the HMAC-SHA256 (audit key) over the entry's content and the previous hash."""
+    from telecentre.audit.anchor import audit_key
+    return hmac.new(audit_key(), _content(entry, prev_hash), hashlib.sha256).hexdigest()
+
+
+def unkeyed_digest(entry: AuditEntry, prev_hash: str) -> str:
+    """The plain SHA-256 that chains sealed before keyed hashes used (see ``rekey``)."""
+    return hashlib.sha256(_content(entry, prev_hash)).hexdigest()
+
+
+def _content(entry: AuditEntry, prev_hash: str) -> bytes:
     content = {
         "prev": prev_hash,
         "at": entry.at.isoformat(timespec="microseconds"),
@@ -40,7 +58,7 @@ def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
     if entry.personal_digest is not None:  # entries written before it existed keep their hash
         content["personal"] = entry.personal_digest
     blob = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return blob.encode()
 
 
 def _chain_head() -> tuple[int, str]:
@@ -72,6 +90,9 @@ def seal_pending(limit: int = 2000) -> int:
         entry.seq, entry.prev_hash = seq, prev
         entry.hash = prev = entry_digest(entry, prev)
     db.session.flush()
+    if pending:
+        from telecentre.audit.anchor import anchor_after_commit
+        anchor_after_commit(db.session(), seq, prev)
     return len(pending)
 
 
@@ -136,26 +157,71 @@ def verify_chain(batch: int = 5000, *, seal: bool = True) -> tuple[int, list[str
     if seal:
         begin_write(db.session)
         seal_all()
+    from telecentre.audit.anchor import check_anchor
     problems: list[str] = []
-    prev, count, last_seq = GENESIS, 0, 0
+    prev, count, last_seq, unkeyed = GENESIS, 0, 0, 0
     while True:
         rows = db.session.scalars(select(AuditEntry).where(AuditEntry.seq > last_seq)
                                   .options(selectinload(AuditEntry.personal))
                                   .order_by(AuditEntry.seq).limit(batch)).all()
         if not rows:
-            return count, problems
+            break
         for entry in rows:
             count += 1
             if entry.prev_hash != prev or entry.seq != last_seq + 1:
                 problems.append(f"entry {entry.id}: does not follow the entry before it "
                                 "(an entry was removed or inserted)")
             if entry.hash != entry_digest(entry, entry.prev_hash):
-                problems.append(f"entry {entry.id}: content changed after it was written")
-            elif entry.personal is not None and not still_matches(entry.personal,
-                                                                   entry.personal_digest):
+                if entry.hash == unkeyed_digest(entry, entry.prev_hash):
+                    unkeyed += 1
+                else:
+                    problems.append(f"entry {entry.id}: content changed after it was written")
+                    prev, last_seq = entry.hash, entry.seq
+                    continue
+            if entry.personal is not None and not still_matches(entry.personal,
+                                                                entry.personal_digest):
                 problems.append(f"entry {entry.id}: personal details changed after it was "
                                 "written")
             elif entry.personal is None and entry.personal_digest is not None:
                 problems.append(f"entry {entry.id}: personal details removed instead of erased")
             prev, last_seq = entry.hash, entry.seq
         db.session.expunge_all()
+    if unkeyed:
+        problems.append(f"{unkeyed} entries are sealed without the audit key (a chain from "
+                        "before keyed hashes, or one rewritten without the key): if this "
+                        "server was just upgraded, run `telecentre audit rekey` once")
+    problems.extend(check_anchor(last_seq, prev if last_seq else None))
+    return count, problems
+
+
+def rekey() -> tuple[int, list[str]]:
+    """Re-seal a chain made with plain SHA-256 with the audit key; return (entries, problems).
+
+    The upgrade path for logs sealed before keyed hashes: every entry must
+    still check with the old plain hashes, in order; otherwise nothing is
+    changed and the problems are returned. Flushes, never commits.
+    """
+    begin_write(db.session)
+    seal_all()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.seq.is_not(None))
+                                 .order_by(AuditEntry.seq)).all()
+    prev, problems = GENESIS, []
+    for index, entry in enumerate(entries, start=1):
+        plain_ok = entry.hash == unkeyed_digest(entry, entry.prev_hash)
+        keyed_ok = entry.hash == entry_digest(entry, entry.prev_hash)
+        if entry.seq != index or entry.prev_hash != prev or not (plain_ok or keyed_ok):
+            problems.append(f"entry {entry.id}: does not check with the old hashes either; "
+                            "nothing was re-sealed")
+            return len(entries), problems
+        prev = entry.hash
+    prev = GENESIS
+    for entry in entries:
+        entry.prev_hash = prev
+        entry.hash = prev = entry_digest(entry, prev)
+    db.session.flush()
+    if entries:
+        from telecentre.audit.anchor import anchor_after_commit
+        anchor_after_commit(db.session(), entries[-1].seq, prev, force=True)
+    return len(entries), problems

@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 
 from telecentre.api.openapi import api_doc
 from telecentre.api.schemas import Body, parse_body
-from telecentre.auth.services import authenticate, issue_token
+from telecentre.auth.lockout import authenticate_limited
+from telecentre.auth.services import issue_token
 from telecentre.auth.two_step_views import account_key
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
@@ -65,7 +66,7 @@ def token():
     """
     from telecentre.auth import two_step
     body = parse_body(TokenRequest)
-    user = authenticate(body.login, body.password)
+    user = authenticate_limited(body.login, body.password)
     if user is None:
         db.session.commit()
         raise DomainError(_("Wrong login or password."), code="invalid_credentials", status=401)

@@ -14,7 +14,12 @@ def init_app(app):
             # a cookie can never lend it an identity (and skip the CSRF check).
             return None
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        from flask import session
+        if session.get("_gen", 0) != user.session_generation:
+            return None  # signed out, password changed or blocked since this cookie was made
+        return user
 
     @login_manager.request_loader
     def load_from_header(request):

@@ -36,6 +36,10 @@ class User(UserMixin, db.Model):
     card_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # Stored in the session cookie at sign-in and compared on every request; raised by
+    # ``auth.services.revoke_sessions`` (sign-out, password change, blocking), which ends
+    # every copy of every cookie issued before.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     locale: Mapped[str | None] = mapped_column(String(5))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The version of the privacy notice accepted with consent (PRIVACY_NOTICE_VERSION).

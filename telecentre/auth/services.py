@@ -127,6 +127,20 @@ def revoke_tokens(user: User) -> int:
     return len(rows)
 
 
+def revoke_sessions(user: User) -> None:
+    """End every web session and API token of ``user``, on every device; flush.
+
+    Call it at sign-out, after a password change or reset, and when an account
+    is blocked: a copied session cookie (or one left open on another PC) is
+    refused from its next request on, since its generation no longer matches.
+    """
+    from sqlalchemy import update
+    db.session.execute(update(User).where(User.id == user.id).values(
+        session_generation=User.session_generation + 1))
+    db.session.refresh(user, ["session_generation"])
+    revoke_tokens(user)
+
+
 def count_users(role: str | None = None) -> int:
     """Return how many accounts there are (of ``role``)."""
     query = select(func.count(User.id))

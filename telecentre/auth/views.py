@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from telecentre.audit.services import record
 from telecentre.auth.forms import LoginForm
-from telecentre.auth.services import authenticate
+from telecentre.auth.lockout import AccountLocked, authenticate_limited
 from telecentre.common.access import access
 from telecentre.common.ratelimit import failed
 from telecentre.extensions import db, limiter
@@ -30,7 +30,11 @@ def login():
     """Show the sign-in form; sign in on a correct login and password."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.login.data, form.password.data)
+        try:
+            user = authenticate_limited(form.login.data, form.password.data)
+        except AccountLocked as exc:
+            flash(exc.message, "error")
+            return render_template("auth/login.html", form=form), 429
         if user is None:
             db.session.commit()
             flash(_("Wrong login or password."), "error")
@@ -50,7 +54,9 @@ def login():
 @access("login")
 def logout():
     """Sign out and go to the home page."""
+    from telecentre.auth.services import revoke_sessions
     record(current_user, "auth.logout", target=current_user, site=current_user.site_id)
+    revoke_sessions(current_user)  # a copy of this cookie stops working too
     db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")

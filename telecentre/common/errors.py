@@ -2,6 +2,7 @@
 from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -59,6 +60,7 @@ def _http_messages():
         422: _("The data sent is not valid."),
         429: _("Too many attempts. Please wait a moment and try again."),
         500: _("Something went wrong on our side. Please try again later."),
+        503: _("The service is unavailable for a moment. Please try again in a few minutes."),
     }
 
 
@@ -99,9 +101,44 @@ def register(app):
             reply.headers["Allow"] = ", ".join(exc.valid_methods)
         return reply
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unreachable(exc):
+        # The database is down or the connection broke. Nothing here may touch it again:
+        # the session is dropped (its connection goes back to the pool, which discards
+        # it), the page is rendered for an anonymous visitor, and the pool's pre-ping
+        # replaces dead connections by itself once the database is back.
+        app.logger.error("database unavailable: %s", str(exc.orig or exc).splitlines()[0])
+        _forget_database_state()
+        reply = error_reply(503, "database_unavailable", _http_messages()[503])
+        reply.headers["Retry-After"] = "30"
+        return reply
+
+    @app.errorhandler(DataError)
+    def _unstorable(exc):
+        # A value the database cannot store (a NUL in text, a number out of range) that
+        # slipped past validation: the request is refused, nothing is kept.
+        app.logger.warning("value refused by the database: %s",
+                           str(exc.orig or exc).splitlines()[0])
+        _forget_database_state()
+        return error_reply(422, "invalid_input",
+                           _("The data sent holds a character or number that is not allowed."))
+
     @app.errorhandler(Exception)
     def _unexpected(exc):
         app.logger.exception("unhandled error")
         from telecentre.extensions import db
         db.session.rollback()
         return error_reply(500, "internal_error", _http_messages()[500])
+
+
+def _forget_database_state() -> None:
+    """Drop the request's database session and user without another query."""
+    from flask import g
+
+    from telecentre.extensions import db, login_manager
+    try:
+        db.session.remove()
+    except Exception:  # noqa: BLE001 - the connection is gone; nothing to roll back
+        pass
+    g._login_user = login_manager.anonymous_user()

@@ -70,6 +70,8 @@ def on_login(_app, user=None, **_extra):
         return
     from telecentre.auth.public_pc import classify
     _stamp(classify(request.remote_addr), utcnow().timestamp())
+    if user is not None:
+        session["_gen"] = user.session_generation
 
 
 def check_session_age():

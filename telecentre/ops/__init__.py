@@ -10,3 +10,4 @@ def init_app(app):
     app.after_request(metrics.observe)
     app.cli.add_command(cli.backup_command)
     app.cli.add_command(cli.restore_command)
+    app.cli.add_command(cli.backup_key_command)

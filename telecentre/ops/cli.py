@@ -10,11 +10,29 @@ from flask.cli import with_appcontext
 def backup_command(target):
     """Write a consistent backup of the database to TARGET (safe while running)."""
     from telecentre.ops.backup import BackupError, backup
+    key_file = current_app.config["BACKUP_KEY_FILE"]
     try:
-        path = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+        path = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target, key_file)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"backup written to {path}")
+    click.echo(f"backup written to {path}" + (" (encrypted)" if key_file else ""))
+
+
+@click.command("backup-key")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_key_command(path):
+    """Make a new key file for encrypted backups (set BACKUP_KEY_FILE to it).
+
+    Keep it outside the database and away from the backups: on the server's
+    key folder and on the county's offline medium. Without it no encrypted
+    backup can be restored.
+    """
+    from telecentre.ops.backup import new_key_file
+    try:
+        new_key_file(path)
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists; not overwritten") from None
+    click.echo(f"backup key written to {path}; set TELECENTRE_BACKUP_KEY_FILE={path}")
 
 
 @click.command("restore")
@@ -30,7 +48,8 @@ def restore_command(source, yes):
     db.session.remove()
     db.engine.dispose()
     try:
-        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source,
+                current_app.config["BACKUP_KEY_FILE"])
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"database restored from {source}; run 'telecentre init' to apply newer "

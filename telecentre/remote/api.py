@@ -82,8 +82,11 @@ def action_as_dict(action) -> dict:
 @api_doc("List the vetted remote actions you may run", responses={200: [ActionOut]},
          tags=["remote"], errors=(401, 403))
 def actions():
-    """The catalogue; ``adhoc`` only for admins."""
-    return jsonify([action_as_dict(a) for a in available_actions(is_admin(current_user))])
+    """The catalogue; ``adhoc`` only for admins with two-step sign-in, when turned on."""
+    from telecentre.remote.services import adhoc_refusal
+    adhoc = adhoc_refusal(current_user) is None
+    return jsonify([action_as_dict(a) for a in available_actions(is_admin(current_user))
+                    if a.name != "adhoc" or adhoc])
 
 
 def targets_from(body: RunBody):

@@ -39,6 +39,24 @@ def is_admin(actor) -> bool:
     return actor is None or getattr(actor, "role", None) == "admin"
 
 
+def adhoc_refusal(actor) -> str | None:
+    """Why ``actor`` may not run ad-hoc commands now, or None when they may.
+
+    Off unless ``REMOTE_ADHOC_ENABLED``; then only for admins who sign in with
+    two steps (the command line, actor None, needs the setting only). The
+    vetted catalogue is the normal path.
+    """
+    from flask import current_app
+    if not current_app.config["REMOTE_ADHOC_ENABLED"]:
+        return _("Ad-hoc commands are turned off on this server (setting "
+                 "REMOTE_ADHOC_ENABLED); use the actions of the catalogue.")
+    if not is_admin(actor):
+        return _("Only administrators may run ad-hoc commands.")
+    if actor is not None and not getattr(actor, "totp_enabled", False):
+        return _("Ad-hoc commands need two-step sign-in: set it up on your account page first.")
+    return None
+
+
 def param_error_text(error: ParamError) -> str:
     """Translate a catalogue parameter refusal (msgid with %(…)s placeholders)."""
     translate = _  # the msgids live in the catalogue module, marked with N_
@@ -275,6 +293,8 @@ def plan_run(actor, action_name: str, params: dict | None, seats: list[Seat]):
     if action.admin_only and not is_admin(actor):
         raise Forbidden(_("Only administrators may run ad-hoc commands."),
                         code="admin_only")
+    if action.name == "adhoc" and (refusal := adhoc_refusal(actor)) is not None:
+        raise Forbidden(refusal, code="adhoc_not_allowed")
     if not seats:
         raise InvalidInput(_("Choose at least one computer."), code="no_targets")
     raw = _with_translated_defaults(action, params or {})

@@ -111,8 +111,20 @@ def run(run_id):
 @bp.route("/adhoc", methods=["GET", "POST"])
 @access("admin")
 def adhoc():
-    """Ad-hoc command for admins: type it, see it with its targets, confirm it."""
+    """Ad-hoc command for admins: type it, see it with its targets, confirm it.
+
+    Off unless REMOTE_ADHOC_ENABLED, and then only with two-step sign-in: the page
+    says so, and a form sent anyway is refused with 403.
+    """
+    from telecentre.remote.services import adhoc_refusal
     command, status, confirming, impact = request.form.get("command", ""), 200, False, None
+    refusal = adhoc_refusal(current_user)
+    if refusal is not None:
+        if request.method == "POST":
+            flash(refusal, "error")
+            status = 403
+        return render_template("remote/adhoc.html", refusal=refusal, sites=[], command="",
+                               confirming=False, chosen={}, impact=None), status
     if request.method == "POST":
         try:
             if request.form.get("confirmed") == "yes":

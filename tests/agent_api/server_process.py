@@ -33,6 +33,8 @@ class ServerProcess:
                 "TELECENTRE_DATABASE_URL": database_url or f"sqlite:///{workdir}/server.sqlite",
                 "TELECENTRE_SECRET_KEY": "e2e-secret-key-not-for-production",
                 "TELECENTRE_SECRETS_KEY_FILE": str(workdir / "secrets.keys"),
+                "TELECENTRE_AUDIT_KEY_FILE": str(workdir / "audit.key"),
+                "TELECENTRE_AUDIT_ANCHOR_FILE": str(workdir / "audit.anchor"),
                 "TELECENTRE_SECURE_COOKIES": "false",
             }
         )

@@ -49,6 +49,8 @@ class LiveServer:
                "TELECENTRE_DATABASE_URL": self.database_url,
                "TELECENTRE_SECRET_KEY": self.secret_key,
                "TELECENTRE_SECRETS_KEY_FILE": str(Path(self._dir.name) / "secrets.keys"),
+               "TELECENTRE_AUDIT_KEY_FILE": str(Path(self._dir.name) / "audit.key"),
+               "TELECENTRE_AUDIT_ANCHOR_FILE": str(Path(self._dir.name) / "audit.anchor"),
                "TELECENTRE_SECURE_COOKIES": "false",
                "TELECENTRE_RATELIMIT_ENABLED": "false",
                "TELECENTRE_LOG_LEVEL": "WARNING",

@@ -8,6 +8,7 @@ another one.
 """
 import pytest
 
+from telecentre.extensions import db
 from tests.conftest import Auth
 
 OWN, OTHER = "cycow", "ludwin"
@@ -351,7 +352,10 @@ def _denied(reply, role):
 
 
 def _cases(app):
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+    # Signing out ends every copy of the session cookie (auth.services.revoke_sessions):
+    # it goes last, so the other routes are tried while the cookie is still valid.
+    for rule in sorted(app.url_map.iter_rules(),
+                       key=lambda r: (r.endpoint == "auth.logout", r.rule)):
         if rule.endpoint == "static":
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -376,6 +380,16 @@ def test_matrix(app, role, create_user, factories):
     # One sign-in per role: every request gets a fresh client carrying a copy of that
     # session cookie, so a request that signs out or changes the session affects only itself.
     cookie, token = _signed_in_cookie(app, user)
+    if role == "admin":
+        # Ad-hoc commands are off by default and need two-step sign-in (remote.services.
+        # adhoc_refusal): turned on here so that the matrix checks the role rule itself.
+        import pyotp
+
+        from telecentre.common.crypto import encrypt
+        from telecentre.common.time import utcnow
+        app.config["REMOTE_ADHOC_ENABLED"] = True
+        user.totp_secret, user.totp_enabled_at = encrypt(pyotp.random_base32()), utcnow()
+        db.session.commit()
     name = app.config["SESSION_COOKIE_NAME"]
     failures = []
     for rule, method in _cases(app):

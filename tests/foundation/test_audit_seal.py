@@ -169,8 +169,11 @@ def test_migration_numbers_entries_chained_before_it(tmp_path):
     from sqlalchemy import text
 
     from telecentre import create_app
+    from telecentre.audit.services import rekey, unkeyed_digest
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/old.sqlite", "TESTING": True,
-                      "SECRET_KEY": "x", "SECURE_COOKIES": False})
+                      "SECRET_KEY": "x", "SECURE_COOKIES": False,
+                      "AUDIT_KEY_FILE": str(tmp_path / "audit.key"),
+                      "AUDIT_ANCHOR_FILE": str(tmp_path / "audit.anchor")})
     with app.app_context():
         upgrade(revision="c0e5a1e9d4b2")
         prev = GENESIS
@@ -178,7 +181,7 @@ def test_migration_numbers_entries_chained_before_it(tmp_path):
             entry = AuditEntry(id=10 + i, at=datetime(2026, 11, 1, 12, i, tzinfo=timezone.utc),
                                actor_login="system", action=f"old.{i}", target_type="",
                                target_id="", details={"i": i})
-            digest = entry_digest(entry, prev)
+            digest = unkeyed_digest(entry, prev)  # as the code of that time sealed them
             db.session.execute(text(
                 "INSERT INTO audit_entries (id, at, actor_login, action, target_type, target_id,"
                 " details, prev_hash, hash) VALUES (:id, :at, 'system', :action, '', '',"
@@ -191,6 +194,10 @@ def test_migration_numbers_entries_chained_before_it(tmp_path):
         upgrade()
         assert db.session.execute(select(AuditEntry.id, AuditEntry.seq)
                                   .order_by(AuditEntry.id)).all() == [(10, 1), (11, 2), (12, 3)]
+        count, problems = verify_chain(seal=False)
+        assert count == 3 and len(problems) == 1 and "audit rekey" in problems[0]
+        assert rekey() == (3, [])  # the upgrade path to keyed hashes
+        db.session.commit()
         assert verify_chain(seal=False) == (3, [])
         db.session.remove()
         db.engine.dispose()

@@ -45,8 +45,11 @@ def postgres_url():
 
 
 def _serve(tmp_path, port, database_url=None, **settings):
+    # The per-account limit (tests/auth/test_lockout.py) is set out of the way: this test
+    # counts the per-address token limit across workers.
     server = ServerProcess(tmp_path, port, database_url=database_url, workers=3,
-                           RATELIMIT_TOKEN=f"{LIMIT} per hour", **settings)
+                           RATELIMIT_TOKEN=f"{LIMIT} per hour",
+                           RATELIMIT_LOGIN_ACCOUNT="1000 per hour", **settings)
     server.env.pop("TELECENTRE_LOG_FORMAT", None)  # the command's default: JSON
     server.cli("init")
     return server.start()

@@ -96,3 +96,24 @@ def reachable_seat(app, sshd, create_seat, it_user):
         return seat
 
     return make
+
+
+@pytest.fixture
+def adhoc_on(app):
+    """Turn ad-hoc commands on; return ``with_two_step(user)``, which gives a user two-step
+    sign-in (call it after signing the user in, or the sign-in would ask for the code)."""
+    import pyotp
+
+    from telecentre.common.crypto import encrypt
+    from telecentre.common.time import utcnow
+    from telecentre.extensions import db
+    app.config["REMOTE_ADHOC_ENABLED"] = True
+
+    def with_two_step(user):
+        user.totp_secret = encrypt(pyotp.random_base32())
+        user.totp_enabled_at = utcnow()
+        db.session.commit()
+        return user
+
+    yield with_two_step
+    app.config["REMOTE_ADHOC_ENABLED"] = False

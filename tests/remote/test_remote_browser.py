@@ -50,12 +50,14 @@ def page():
         yield context.new_page()
 
 
-def test_run_page_shows_live_progress(live_url, page, reachable_seat, admin):
+def test_run_page_shows_live_progress(live_url, page, reachable_seat, admin, adhoc_on):
     seat = reachable_seat(name="PC-LIVE")
     page.goto(f"{live_url}/login")
     page.fill("#login", admin.login)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit].button")
+    page.wait_for_url(f"{live_url}/")
+    adhoc_on(admin)  # signed in: now with two-step sign-in, and ad-hoc commands turned on
     page.goto(f"{live_url}/it/remote/adhoc")
     page.fill("#command", "echo started; sleep 3; echo finished-here")
     page.check(f"input[name=seat_ids][value='{seat.id}']")

@@ -65,9 +65,10 @@ def test_non_admin_cannot_run_adhoc_over_http(client, reachable_seat, create_use
     assert db.session.scalar(select(RemoteRun)) is None
 
 
-def test_admin_adhoc_page_confirms_first(client, reachable_seat, admin):
+def test_admin_adhoc_page_confirms_first(client, reachable_seat, admin, adhoc_on):
     seat = reachable_seat()
     auth = signed_in(client, admin)
+    adhoc_on(admin)
     token = auth.csrf_token("/it/remote/adhoc")
     form = {"command": "echo from-the-page", "seat_ids": [str(seat.id)], "csrf_token": token}
     check = client.post("/it/remote/adhoc", data=form)
@@ -191,4 +192,32 @@ def test_seat_ids_beyond_a_database_integer_are_refused(client, reachable_seat, 
     reply = client.post("/api/v1/remote/seats/9087598566239183019835442532974592/wake",
                         headers=headers)
     assert reply.status_code == 404 and reply.json["error"] == "not_found"
+    assert db.session.scalar(select(RemoteRun)) is None
+
+
+def test_adhoc_is_off_by_default_and_needs_two_step_when_on(app, client, reachable_seat, admin):
+    seat = reachable_seat()
+    auth = signed_in(client, admin)
+    token = auth.csrf_token("/login")
+    form = {"command": "id", "seat_ids": [str(seat.id)], "confirmed": "yes", "csrf_token": token}
+    page = client.get("/it/remote/adhoc", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "REMOTE_ADHOC_ENABLED" in page.get_data(as_text=True)
+    assert 'name="command"' not in page.get_data(as_text=True)
+    assert client.post("/it/remote/adhoc", data=form).status_code == 403
+    api = client.post("/api/v1/remote/runs", headers={"X-CSRFToken": token},
+                      json={"action": "adhoc", "params": {"command": "id"},
+                            "seat_ids": [seat.id], "confirm": True})
+    assert api.status_code == 403 and api.json["error"] == "adhoc_not_allowed"
+    names = [a["name"] for a in client.get("/api/v1/remote/actions").json]
+    assert "adhoc" not in names and "disk_diagnostics" in names
+    app.config["REMOTE_ADHOC_ENABLED"] = True
+    try:
+        # On, but this admin signs in with a password alone: still refused.
+        assert client.post("/it/remote/adhoc", data=form).status_code == 403
+        api = client.post("/api/v1/remote/runs", headers={"X-CSRFToken": token},
+                          json={"action": "adhoc", "params": {"command": "id"},
+                                "seat_ids": [seat.id], "confirm": True})
+        assert api.status_code == 403
+    finally:
+        app.config["REMOTE_ADHOC_ENABLED"] = False
     assert db.session.scalar(select(RemoteRun)) is None

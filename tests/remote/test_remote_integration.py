@@ -102,8 +102,9 @@ def test_non_admin_cannot_run_adhoc(reachable_seat, create_user, role):
     assert db.session.scalar(select(RemoteRun)) is None
 
 
-def test_admin_runs_adhoc_only_after_confirming(reachable_seat, admin):
+def test_admin_runs_adhoc_only_after_confirming(reachable_seat, admin, adhoc_on):
     seat = reachable_seat()
+    adhoc_on(admin)
     with pytest.raises(InvalidInput) as caught:
         create_run(admin, "adhoc", {"command": "echo adhoc-ok; exit 3"}, [seat])
     assert caught.value.code == "confirmation_required"
