@@ -39,7 +39,7 @@ CHOICES = {
     "ui": ("tk", "console"),
     "os_backend": ("auto", "simulated", "linux", "windows"),
     "kind": ("pc", "kiosk"),
-    "lang": ("pl", "en"),
+    "lang": ("pl", "en", "uk"),
 }
 
 
