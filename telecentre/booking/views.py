@@ -5,6 +5,7 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    url_for)
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -76,7 +77,7 @@ def new(slug):
     slot = next((s for s in avail.slots if s.start == start), None)
     form = BookForm()
     longest = longest_from(avail, start, None)
-    form.minutes.choices = [SelectChoice(m, _("%(n)d minutes", n=m))
+    form.minutes.choices = [SelectChoice(m, ngettext("%(num)d minute", "%(num)d minutes", m))
                             for m in range(avail.slot_minutes, longest + 1, avail.slot_minutes)]
     free = [s for s in avail.seats if slot is not None and s.id in slot.free]
     form.seat.choices = [SelectChoice(0, _("Any free computer"))] + [

@@ -8,6 +8,7 @@ is :func:`telecentre.remote.execution.execute_run`, a boundary that commits.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from telecentre.audit.services import record
@@ -248,8 +249,10 @@ def create_run(actor, action_name: str, params: dict | None, seats: list[Seat], 
         raise Forbidden(_("Only administrators may run ad-hoc commands."),
                         code="admin_only")
     if action.needs_confirmation and not confirmed:
-        raise InvalidInput(_("Confirm that you want to run this command on %(count)s "
-                             "computer(s).", count=len(seats)), code="confirmation_required")
+        raise InvalidInput(ngettext("Confirm that you want to run this command on %(num)d "
+                                    "computer.", "Confirm that you want to run this command on "
+                                    "%(num)d computers.", len(seats)),
+                           code="confirmation_required")
     if not seats:
         raise InvalidInput(_("Choose at least one computer."), code="no_targets")
     raw = _with_translated_defaults(action, params or {})

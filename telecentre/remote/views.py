@@ -43,8 +43,8 @@ def _targets():
     ids = request.form.getlist("seat_ids")
     if ids:
         try:
-            return seats_for(seat_ids=[int(i) for i in ids]), _("%(count)s computer(s)",
-                                                               count=len(ids))
+            return seats_for(seat_ids=[int(i) for i in ids]), ngettext(
+                "%(num)d computer", "%(num)d computers", len(ids))
         except ValueError:
             raise InvalidInput(_("Choose computers from the list.")) from None
     slug = request.form.get("site", "")

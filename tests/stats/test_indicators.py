@@ -108,7 +108,8 @@ def test_libreoffice_in_a_polish_locale_reads_numbers_as_numbers(history, admin_
     # The import dialog's Polish defaults: semicolon (59), quote (34), UTF-8 (76), from
     # line 1; numbers are read in the locale's own format (the language token is left out).
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--infilter=CSV:59,34,76,1", "--convert-to", "xlsx", "--outdir", str(tmp_path), str(source)],
+                    "--infilter=CSV:59,34,76,1", "--convert-to", "xlsx",
+                    "--outdir", str(tmp_path), str(source)],
                    env=env, check=True, capture_output=True, timeout=180)
     book = load_workbook(tmp_path / "indicators.xlsx")
     sheet = book.active
