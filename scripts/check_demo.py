@@ -1,6 +1,6 @@
 """Check that ``make demo`` from a fresh clone is alive: a running session at every site.
 
-    python scripts/check_demo.py [--port 5077] [--limit 120] [--source .]
+    python scripts/check_demo.py [--port 5391] [--limit 120] [--source .]
 
 Clones the repository (its committed HEAD) into a temporary folder, runs
 ``make demo`` there, and, once the dashboard answers, signs in as the demo
@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -37,12 +38,16 @@ def _get(url: str, token: str | None = None, data: dict | None = None):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument("--port", type=int, default=5391)
     parser.add_argument("--limit", type=float, default=120.0,
                         help="seconds from the dashboard's first answer")
     parser.add_argument("--source", default=str(Path(__file__).resolve().parent.parent))
     args = parser.parse_args()
     base = f"http://127.0.0.1:{args.port}"
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", args.port)) == 0:
+            print(f"FAIL: something already listens on port {args.port}; pick another --port")
+            return 1
     with tempfile.TemporaryDirectory(prefix="telecentre-demo-check-") as tmp:
         clone = Path(tmp, "clone")
         subprocess.run(["git", "clone", "-q", args.source, str(clone)], check=True)
