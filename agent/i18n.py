@@ -57,12 +57,12 @@ STRINGS = {
     "revoked": (
         "Ten komputer został wyłączony z systemu. Poproś opiekuna sali o pomoc.",
         "This computer has been removed from the system. Please ask the attendant.",
-        "Цей комп'ютер вилучено із системи. Зверніться по допомогу до адміністратора зали.",
+        "Цей комп'ютер вилучено із системи. Зверніться по допомогу до чергового зали.",
     ),
     "walk_in_offline": (
         "Serwer jest niedostępny, poproś opiekuna sali o pomoc.",
         "The server is unreachable, please ask the attendant.",
-        "Сервер недоступний, зверніться по допомогу до адміністратора зали.",
+        "Сервер недоступний, зверніться по допомогу до чергового зали.",
     ),
     "wrong_code": (
         "Nieznany kod rezerwacji.",
@@ -92,7 +92,7 @@ STRINGS = {
     "not_enrolled": (
         "Ten komputer nie jest jeszcze zarejestrowany. Poproś opiekuna sali o pomoc.",
         "This computer is not registered yet. Please ask the attendant.",
-        "Цей комп'ютер ще не зареєстровано. Зверніться по допомогу до адміністратора зали.",
+        "Цей комп'ютер ще не зареєстровано. Зверніться по допомогу до чергового зали.",
     ),
     "rate_limited": (
         "Zbyt wiele prób. Spróbuj ponownie za minutę.",
@@ -102,7 +102,7 @@ STRINGS = {
     "server_error": (
         "Coś poszło nie tak. Poproś opiekuna sali o pomoc.",
         "Something went wrong. Please ask the attendant.",
-        "Щось пішло не так. Зверніться по допомогу до адміністратора зали.",
+        "Щось пішло не так. Зверніться по допомогу до чергового зали.",
     ),
     "enrolled": (
         "Komputer zarejestrowany jako {seat} ({site}).",
@@ -127,7 +127,7 @@ STRINGS = {
     "reason_ended_by_staff": (
         "Sesję zakończył opiekun sali.",
         "The attendant ended the session.",
-        "Сеанс завершив адміністратор зали.",
+        "Сеанс завершив черговий зали.",
     ),
     "reason_logoff": (
         "Wylogowano.",
