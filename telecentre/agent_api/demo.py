@@ -14,6 +14,7 @@ prints its logins after that). Agents' own output goes to ``DIR/<seat>.log``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import shutil
@@ -26,8 +27,11 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 PCS_PER_SITE = int(os.environ.get("TELECENTRE_DEMO_PCS", "2"))
 TOP_UP_SECONDS = 20
+log = logging.getLogger(__name__)
 
 
 def start(app, processes: list) -> None:
@@ -120,13 +124,28 @@ def _enrol(state_dir: Path, server: str) -> list[SimulatedPc]:
     return pcs
 
 
-def _residents():
+def _residents() -> list[int]:
     from sqlalchemy import select
 
     from telecentre.auth.models import User
     from telecentre.extensions import db
-    return list(db.session.scalars(select(User).where(User.login.like("demo-resident-%"),
-                                                      User.active.is_(True))))
+    return list(db.session.scalars(select(User.id).where(User.login.like("demo-resident-%"),
+                                                         User.active.is_(True))))
+
+
+def _someone(residents: list[int], rng):
+    """A demo resident (the session is new every round, so rows are loaded again)."""
+    from telecentre.auth.models import User
+    from telecentre.extensions import db
+    return db.session.get(User, rng.choice(residents))
+
+
+def _writing() -> None:
+    """End the reading transaction and take the write lock (SQLite in WAL mode needs it)."""
+    from telecentre.common.db import begin_write
+    from telecentre.extensions import db
+    db.session.commit()
+    begin_write(db.session)
 
 
 def _book_now(seat, resident, minutes: int) -> str | None:
@@ -136,6 +155,7 @@ def _book_now(seat, resident, minutes: int) -> str | None:
     from telecentre.booking.services import seat_is_free
     from telecentre.common.time import utcnow
     from telecentre.extensions import db
+    _writing()
     now = utcnow().replace(second=0, microsecond=0)
     end = now + timedelta(minutes=minutes)
     if not seat_is_free(seat, now, end, utcnow()):
@@ -150,6 +170,7 @@ def _book_now(seat, resident, minutes: int) -> str | None:
 def _guest_code(site) -> str:
     from telecentre.console.guests import issue_passes
     from telecentre.extensions import db
+    _writing()
     code = issue_passes(None, site, 1, 45, note="demo")[0].code
     db.session.commit()
     return code
@@ -173,7 +194,7 @@ def _later_today(site, seats, residents, rng) -> None:
         Seat.site_id == site.id, Seat.kind == "pc", Seat.id.not_in([s.id for s in seats])))
     for seat, hours in zip(others, (1, 2, 3), strict=False):
         start = (utcnow() + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
-        _book_for(seat, rng.choice(residents), start, start + timedelta(minutes=45))
+        _book_for(seat, _someone(residents, rng), start, start + timedelta(minutes=45))
 
 
 def _book_for(seat, resident, start, end) -> None:
@@ -182,6 +203,7 @@ def _book_for(seat, resident, start, end) -> None:
     from telecentre.booking.services import seat_is_free
     from telecentre.common.time import utcnow
     from telecentre.extensions import db
+    _writing()
     if seat_is_free(seat, start, end, utcnow()):
         db.session.add(Booking(site_id=seat.site_id, seat_id=seat.id, resident_id=resident.id,
                                start=start, end=end, code=new_code(), source="web"))
@@ -190,14 +212,16 @@ def _book_for(seat, resident, start, end) -> None:
 
 def _queue(site, residents, rng) -> None:
     """Keep two residents waiting in the site's walk-in queue."""
+    from telecentre.auth.models import User
     from telecentre.booking.queue import join_queue, waiting
     from telecentre.common.errors import DomainError
     from telecentre.extensions import db
-    for resident in rng.sample(residents, 4):
+    for resident_id in rng.sample(residents, 4):
         if len(waiting(site)) >= 2:
             return
         try:
-            join_queue(None, site, resident)
+            _writing()
+            join_queue(None, site, db.session.get(User, resident_id))
             db.session.commit()
         except DomainError:
             db.session.rollback()
@@ -223,11 +247,11 @@ def _top_up(pcs: list[SimulatedPc], residents, rng) -> None:
         seat = db.session.get(Seat, pc.seat_id)
         if pc.site_slug not in short_given:  # one short session per site: its warning shows
             short_given.add(pc.site_slug)
-            code = _book_now(seat, rng.choice(residents), rng.randint(6, 9))
+            code = _book_now(seat, _someone(residents, rng), rng.randint(6, 9))
         elif rng.random() < 0.3:
             code = _guest_code(get_site(pc.site_slug))
         else:
-            code = _book_now(seat, rng.choice(residents), rng.randint(25, 55))
+            code = _book_now(seat, _someone(residents, rng), rng.randint(25, 55))
         if code:
             pc.pending = [code, 2]
             pc.type(code)
@@ -256,11 +280,15 @@ def run(port: int, state_dir: Path) -> None:
         residents = _residents() or []
         try:
             while not stop:
-                if residents:
-                    _top_up(pcs, residents, rng)
-                    for site in list_sites():
-                        _queue(site, residents, rng)
-                        _later_today(site, _demo_seats(site), residents, rng)
+                try:
+                    if residents:
+                        _top_up(pcs, residents, rng)
+                        for site in list_sites():
+                            _queue(site, residents, rng)
+                            _later_today(site, _demo_seats(site), residents, rng)
+                except SQLAlchemyError as exc:  # SQLite busy with the server: next round
+                    log.warning("demo PCs: %s", exc.__class__.__name__)
+                    db.session.rollback()
                 db.session.remove()
                 if _all_sites_busy(pcs):
                     (state_dir / "ready").touch()
