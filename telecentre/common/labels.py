@@ -66,7 +66,7 @@ AUDIT_ACTIONS = {
     "user.create": _l("user created"),
 }
 
-DEVICE_KINDS = {"router": _l("Router"), "switch": _l("Switch"),
+DEVICE_KINDS = {"router": _l("Router"), "switch": _l("Network switch"),
                 "access_point": _l("Access point"), "ups": _l("UPS"), "printer": _l("Printer"),
                 "pc": _l("PC"), "kiosk": _l("Kiosk")}
 
@@ -96,8 +96,12 @@ TARGET_TYPES = {"Seat": _l("seat"), "Site": _l("site"), "User": _l("user"),
                 "OpeningException": _l("opening-hours exception"), "HostKey": _l("SSH host key"),
                 "RemoteTarget": _l("remote target")}
 
+# Who did it, when nobody signed in did (jobs, agents, the scheduler).
+ACTORS = {"system": _l("system")}
+
 REGISTRIES = {"audit": AUDIT_ACTIONS, "device_kind": DEVICE_KINDS, "end_reason": END_REASONS,
-              "role": ROLES, "session_kind": SESSION_KINDS, "target": TARGET_TYPES}
+              "role": ROLES, "session_kind": SESSION_KINDS, "target": TARGET_TYPES,
+              "actor": ACTORS}
 
 
 # registry -> {code prefix: callable(rest of the code) -> label}, for codes built from a
@@ -117,6 +121,8 @@ def label(code, registry: str) -> str:
     found = REGISTRIES[registry].get(code)
     if found is not None:
         return str(found)
+    if registry == "actor":  # a person's login is shown as it is
+        return str(code)
     for prefix, resolve in PREFIX_RESOLVERS.get(registry, {}).items():
         if str(code).startswith(prefix):
             return resolve(str(code)[len(prefix):])

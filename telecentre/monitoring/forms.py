@@ -10,7 +10,7 @@ from telecentre.monitoring.models import DEVICE_KINDS
 
 def kind_choices():
     """The device kinds with translated labels."""
-    labels = {"router": _l("Router"), "switch": _l("Switch"), "access_point": _l("Access point"),
+    labels = {"router": _l("Router"), "switch": _l("Network switch"), "access_point": _l("Access point"),
               "ups": _l("UPS"), "printer": _l("Printer"), "pc": _l("PC"), "kiosk": _l("Kiosk")}
     return [SelectChoice(k, labels[k]) for k in DEVICE_KINDS]
 
