@@ -8,7 +8,9 @@ add") rather than raw, and the untranslated-code test catches it.
 from flask_babel import lazy_gettext as _l
 
 AUDIT_ACTIONS = {
+    "agent.enroll": _l("computer enrolled"),
     "agent.enrollment_token": _l("enrolment token issued"),
+    "agent.revoke": _l("agent revoked"),
     "agent.rotate_secret": _l("agent secret rotated"),
     "alert.acknowledge": _l("alert acknowledged"),
     "auth.login": _l("signed in"),
