@@ -24,10 +24,24 @@ JSON_TEXT = re.compile(r"[{\[]\s*\"[^\"]+\"\s*[:,]")
 ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
 
 VISIBLE_TEXT = """() => {
-  const body = document.body.cloneNode(true);
-  body.querySelectorAll('code, pre, kbd, samp, script, style, template, [hidden]')
-      .forEach(e => e.remove());
-  return body.innerText;
+  // Each text node on its own line (table cells must not run together), what screen
+  // readers read from attributes too; technical text in code, pre, kbd, samp left out.
+  const skip = 'code, pre, kbd, samp, script, style, template, [hidden]';
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, parent = node.parentElement;
+    if (parent && !parent.closest(skip) && node.textContent.trim()) {
+      out.push(node.textContent.trim());
+    }
+  }
+  document.querySelectorAll('[aria-label], [title], [alt], [placeholder]').forEach(e => {
+    if (e.closest(skip)) { return; }
+    for (const name of ['aria-label', 'title', 'alt', 'placeholder']) {
+      if (e.getAttribute(name)) { out.push(e.getAttribute(name)); }
+    }
+  });
+  return out.join('\\n');
 }"""
 
 
