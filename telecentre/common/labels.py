@@ -39,6 +39,7 @@ AUDIT_ACTIONS = {
     "guest_pass.issue": _l("guest pass issued"),
     "guest_pass.revoke": _l("guest pass revoked"),
     "guest_pass.use": _l("guest pass used"),
+    "legal.statement_saved": _l("accessibility statement saved"),
     "policy.preset": _l("policy preset applied"),
     "policy.update": _l("policy changed"),
     "privacy.account_deleted": _l("account deleted"),
