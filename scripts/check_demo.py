@@ -99,6 +99,9 @@ def _check(base, clone, demo, began, limit, log) -> int:
     print("running sessions per site:", busy)
     if not all(busy.values()):
         print(f"FAIL: a site has no running session {limit:.0f} s after the dashboard answered")
+        print(_tail(log).decode(errors="replace")[-3000:])
+        for agent_log in sorted(Path(clone, "instance", "demo-agents").glob("*.log"))[:3]:
+            print(agent_log.name, agent_log.read_text(errors="replace")[-500:])
         return 1
     print(f"every site has a running session {took:.0f} s after the dashboard answered")
     later = sum(1 for room in rooms.values() for s in room["seats"]

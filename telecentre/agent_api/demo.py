@@ -118,8 +118,18 @@ def _enrol(state_dir: Path, server: str) -> list[SimulatedPc]:
     for site in list_sites():
         for seat in _demo_seats(site):
             enrolled = (state_dir / f"{site.slug}-{seat.name}" / "state.json").exists()
-            token = None if enrolled else new_enrollment_token(None, site, utcnow())
-            db.session.commit()
+            token = None
+            for _attempt in range(10):  # SQLite may be busy with the server's start
+                if enrolled:
+                    break
+                try:
+                    _writing()
+                    token = new_enrollment_token(None, site, utcnow())
+                    db.session.commit()
+                    break
+                except SQLAlchemyError:
+                    db.session.rollback()
+                    time.sleep(1)
             pcs.append(SimulatedPc(site.slug, seat, state_dir, server, token))
     return pcs
 
