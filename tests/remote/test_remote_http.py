@@ -55,7 +55,8 @@ def test_run_page_names_its_parameters_without_json(client, reachable_seat, it_u
                                                       "seat_ids": [seat.id]},
                         headers={"X-CSRFToken": auth.csrf_token("/it/remote/")})
     assert reply.status_code == 202, reply.json
-    page = client.get(f"/it/remote/runs/{reply.json['id']}").get_data(as_text=True)
+    run = poll_until_finished(client, reply.json["id"])
+    page = client.get(f"/it/remote/runs/{run['id']}").get_data(as_text=True)
     assert "<dt>Liczba wierszy dziennika</dt><dd><code>40</code></dd>" in page
     assert '{&#34;lines&#34;' not in page and '{"lines"' not in page.split("<main")[1]
 
