@@ -83,6 +83,11 @@ class ServerClock:
         self._monotonic = monotonic
         self._reference = None
 
+    @property
+    def synced(self):
+        """True once a heartbeat told us the server's time (in this boot)."""
+        return self._reference is not None
+
     def sync(self, server_time):
         """Remember `server_time` (aware datetime) as "now"."""
         self._reference = (server_time, self._monotonic())

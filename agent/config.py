@@ -33,6 +33,13 @@ class Config:
     kind: str = "pc"
     lang: Optional[str] = None
     rotate_days: float = 30.0
+    public_user: Optional[str] = None
+    home_template: Optional[str] = None
+    socket: Optional[str] = None
+    display: Optional[str] = None
+    xauthority: Optional[str] = None
+    ui_python: Optional[str] = None
+    ui_unit: Optional[str] = None
 
 
 CHOICES = {
@@ -62,6 +69,21 @@ def build_parser():
     parser.add_argument("--lang", choices=CHOICES["lang"])
     parser.add_argument(
         "--rotate-days", type=float, help="ask for a new secret after this many days"
+    )
+    split = parser.add_argument_group("service and lock screen (see docs/agent.md)")
+    split.add_argument("--public-user", help="the public account the lock screen runs as (root)")
+    split.add_argument(
+        "--home-template", help="directory the public account's home is reset to after a session"
+    )
+    split.add_argument("--socket", help="Unix socket between the service and the lock screen")
+    split.add_argument("--display", help="X display of the public session (e.g. :0)")
+    split.add_argument("--xauthority", help="X authority file the lock screen uses")
+    split.add_argument(
+        "--ui-unit",
+        help="start the lock screen as this systemd unit instead of through runuser",
+    )
+    split.add_argument(
+        "--ui-python", help="interpreter for the lock screen (default: this one); needs Tk"
     )
     return parser
 
@@ -127,4 +149,12 @@ def validate(values):
         raise ConfigError(f"CA file {values['ca_file']} does not exist")
     values["server"] = values["server"].rstrip("/")
     values["state_dir"] = os.path.abspath(values["state_dir"])
+    if values.get("home_template"):
+        values["home_template"] = os.path.abspath(values["home_template"])
+        if not os.path.isdir(values["home_template"]):
+            raise ConfigError(f"home template {values['home_template']} is not a directory")
+        if not values.get("public_user"):
+            raise ConfigError("--home-template needs --public-user")
+    if values.get("ui_unit") and not values.get("public_user"):
+        raise ConfigError("--ui-unit needs --public-user")
     return Config(**values)

@@ -201,6 +201,34 @@ class Agent:
     def _on_activity(self):
         self.sessions.touch()
 
+    # --- the UI process (split mode) --------------------------------------------
+
+    def ui_snapshot(self):
+        """What a pinging UI is told: state and remaining seconds (any thread)."""
+        snapshot = self._snapshot
+        session = snapshot["session"] or {}
+        return {"state": snapshot["state"], "remaining_seconds": session.get("remaining_seconds")}
+
+    def _on_ui_lost(self, reason):
+        """The lock screen died or hangs: lock the OS session now; the service restarts the UI."""
+        self.emit("ui_lost", reason=reason, message=self.t("ui_lost"))
+        self.backend.lock_screen()
+
+    def _on_ui_restored(self):
+        """A new lock screen is up: it is told the truth, and a running session goes on."""
+        if self.sessions.active:
+            self.backend.unlock_screen()
+        online = self.link.online
+        self.emit(
+            "ui_restored",
+            online=online,
+            kind=self.config.kind,
+            remaining_seconds=int(self.sessions.remaining()) if self.sessions.active else None,
+            status=self.t("online" if online else "offline") if online is not None else None,
+            message=self.t("resumed") if self.sessions.active else self.t(
+                "kiosk_prompt" if self.config.kind == "kiosk" else "started"),
+        )
+
     def _on_end_by_user(self):
         if self.sessions.active:
             self.sessions.end("user_ended")
@@ -256,6 +284,7 @@ class Agent:
                 local_id=request["local_id"],
                 started_at=session.get("started_at"),
                 message=value.get("message"),
+                ends_at=session.get("ends_at"),
             )
         self._unlock_offline(request)
 
@@ -289,6 +318,7 @@ class Agent:
                 booking_id=booking["booking_id"],
                 limited_by="booking_end",
                 local_id=request["local_id"],
+                ends_at=booking.get("end"),
             )
         self.outbox.add("unlock_failed", {"method": method, "error": "server_unreachable"})
         self._refuse("walk_in_offline")
@@ -301,6 +331,7 @@ class Agent:
             try:
                 self.server_clock.sync(parse_time(reply["server_time"]))
                 changes["server_clock"] = self.server_clock.to_record(self.boot)
+                self.sessions.bound_by_end()
             except ValueError:
                 pass
         if isinstance(reply.get("policy"), dict):

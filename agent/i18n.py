@@ -54,6 +54,11 @@ STRINGS = {
         "Connected to the server.",
         "З'єднано із сервером.",
     ),
+    "ui_lost": (
+        "Ekran blokady został zamknięty; komputer zablokowany do jego powrotu.",
+        "The lock screen was closed; the computer is locked until it is back.",
+        "Екран блокування закрито; комп'ютер заблоковано, доки він не повернеться.",
+    ),
     "revoked": (
         "Ten komputer został wyłączony z systemu. Poproś opiekuna sali o pomoc.",
         "This computer has been removed from the system. Please ask the attendant.",

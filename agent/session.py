@@ -6,8 +6,9 @@ is told to act, so a crash never leaves an unlocked PC without a record.
 
 import time
 import uuid
+from datetime import timedelta
 
-from agent.clock import Countdown
+from agent.clock import Countdown, parse_time
 
 CHECKPOINT_EVERY = 5.0  # seconds; only matters after a reboot (same boot uses the monotonic clock)
 
@@ -54,9 +55,26 @@ class SessionManager:
             return False
         self.record = record
         self.countdown = Countdown.restore(record["checkpoint"], self._boot, self._monotonic)
+        self.bound_by_end()
         self._last_activity = self._monotonic()
         self.checkpoint()
         return True
+
+    def bound_by_end(self):
+        """Never run past the absolute end the server granted (booking end, closing time).
+
+        The monotonic clock cannot say how long the PC was off; the end time can,
+        so a PC switched off mid-session does not give the off time back. Only
+        ever shortens: a wrong clock cannot lengthen a session.
+        """
+        if not self.active or not self.record.get("ends_at"):
+            return
+        try:
+            left = (parse_time(self.record["ends_at"]) - self._server_clock.now()).total_seconds()
+        except (TypeError, ValueError):
+            return
+        if left < self.countdown.remaining() - 1.0:
+            self.countdown = Countdown(max(0.0, left), self._monotonic)
 
     def start(
         self,
@@ -69,11 +87,25 @@ class SessionManager:
         local_id=None,
         started_at=None,
         message=None,
+        ends_at=None,
     ):
-        """Begin a session of `minutes`, counted from now on the monotonic clock."""
+        """Begin a session of `minutes`, counted from now on the monotonic clock.
+
+        `ends_at` is the absolute end the server granted; without one it is
+        now (server time) plus `minutes`. It is stored with the session.
+        """
         minutes = float(minutes)
         local_id = local_id or str(uuid.uuid4())
         started_at = started_at or self._server_clock.now().isoformat(timespec="seconds")
+        # Our own estimate of the end only on the server's time: a PC whose clock is
+        # behind would otherwise cut the session short at the next heartbeat.
+        own_end = (self._server_clock.now() + timedelta(minutes=minutes)
+                   if self._server_clock.synced else None)
+        try:
+            ends_at = parse_time(ends_at) if ends_at else None
+        except (TypeError, ValueError):
+            ends_at = None
+        ends_at = min(e for e in (ends_at, own_end) if e) if (ends_at or own_end) else None
         self.countdown = Countdown(minutes * 60, self._monotonic)
         self.record = {
             "local_id": local_id,
@@ -83,6 +115,7 @@ class SessionManager:
             "limited_by": limited_by,
             "started_at": started_at,
             "granted_seconds": minutes * 60,
+            "ends_at": ends_at.isoformat() if ends_at else None,
             "warned": [],
             "user": user,
         }
@@ -117,6 +150,9 @@ class SessionManager:
         minutes = float(minutes)
         self.countdown.extend(minutes * 60)
         self.record["granted_seconds"] += minutes * 60
+        if self.record.get("ends_at"):
+            ends_at = parse_time(self.record["ends_at"]) + timedelta(minutes=minutes)
+            self.record["ends_at"] = ends_at.isoformat()
         left = self.countdown.remaining()
         self.record["warned"] = [w for w in self.record["warned"] if w * 60 >= left]
         self.checkpoint()

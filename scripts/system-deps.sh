@@ -7,8 +7,8 @@
 set -euo pipefail
 # Extra packages may be named on the command line (bench/snmp_sweep.py compares
 # against prometheus-snmp-exporter: `bash scripts/system-deps.sh prometheus-snmp-exporter`).
-packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2 xvfb locales
-          libreoffice-calc "$@")
+packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2 xvfb python3-tk
+          locales libreoffice-calc "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,12 +12,15 @@ FEATURES = (
     "telecentre.booking",
     "telecentre.api",
     "telecentre.ops",
+    "telecentre.tasks",
     "telecentre.remote",
     "telecentre.monitoring",
     "telecentre.agent_api",
     "telecentre.stats",
     "telecentre.console",
     "telecentre.legal",
+    "telecentre.incidents",
+    "telecentre.records",
 )
 
 TEMPLATE_FOLDER = "../templates"

@@ -50,31 +50,21 @@ def serve_command(host, port, workers, threads):
 
 
 @click.command("scheduler")
-@click.option("--shard", default="1/1", show_default=True,
-              help="This process's shard as I/N (sharded jobs split their work).")
-@click.option("--job", "only", multiple=True, help="Run only these job ids.")
+@click.option("--job", "only", multiple=True, help="Send only these job ids.")
 @click.option("--list", "list_only", is_flag=True, help="List the jobs and exit.")
 @with_appcontext
-def scheduler_command(shard, only, list_only):
-    """Run the periodic jobs in this process (one leader per shard)."""
+def scheduler_command(only, list_only):
+    """Send the periodic jobs to the task workers when due (one leader; others stand by)."""
     from flask import current_app
     from telecentre.common import logs
     from telecentre.jobs import load_jobs, run_scheduler
     logs.configure(current_app.config.get("LOG_FORMAT") or "json",
                    current_app.config.get("LOG_LEVEL", "INFO"))
-    try:
-        index, count = (int(x) for x in shard.split("/"))
-        if not 1 <= index <= count:
-            raise ValueError
-    except ValueError:
-        raise click.BadParameter("use I/N, e.g. 1/2", param_hint="--shard") from None
     if list_only:
         for spec in load_jobs(current_app).values():
-            click.echo(f"{spec.id}\t{spec.trigger} {spec.trigger_args}"
-                       f"{'  (sharded)' if spec.sharded else ''}")
+            click.echo(f"{spec.id}\t{spec.trigger} {spec.trigger_args}")
         return
-    run_scheduler(current_app._get_current_object(), shard=index - 1, shards=count,
-                  only=list(only) or None)
+    run_scheduler(current_app._get_current_object(), only=list(only) or None)
 
 
 @click.group("secrets")

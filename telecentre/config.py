@@ -94,6 +94,14 @@ class Defaults:
     # the entry itself stays in the chain) and the agents' raw event log, in days.
     AUDIT_PERSONAL_RETENTION_DAYS = 365
     AGENT_EVENT_RETENTION_DAYS = 90
+    # Records on lawful request (telecentre.records): a log of which resident used which
+    # computer when, for the people named with `telecentre records access LOGIN`; off by
+    # default. SESSION_LOG_DAYS is how far back it reaches (usage keeps its link to the
+    # resident that long even past RETENTION_DAYS). Reports are signed with the Ed25519
+    # key in RECORDS_SIGNING_KEY_FILE (default: instance/records-signing.pem).
+    SESSION_LOG_ENABLED = False
+    SESSION_LOG_DAYS = 180
+    RECORDS_SIGNING_KEY_FILE = None
     # The address residents reach the service at: absolute links in calendar feeds and
     # mails, and calendar UIDs, are built from it, never from the request's Host header.
     PUBLIC_BASE_URL = "http://localhost"
@@ -125,6 +133,9 @@ def _finish(app):
         cfg["RATELIMIT_STORAGE_OPTIONS"] = {"url": url, **options}
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(app, "secret_key")
+    if not cfg.get("RECORDS_SIGNING_KEY_FILE"):
+        cfg["RECORDS_SIGNING_KEY_FILE"] = os.path.join(app.instance_path, "records-signing.pem")
+    cfg["SESSION_LOG_ENABLED"] = _as_bool(cfg.get("SESSION_LOG_ENABLED"))
     if not cfg.get("SECRETS_KEY_FILE"):
         cfg["SECRETS_KEY_FILE"] = os.path.join(app.instance_path, "secrets.keys")
     secure = _as_bool(cfg.get("SECURE_COOKIES"))

@@ -4,8 +4,9 @@ Run as ``python -m telecentre.demo``. It migrates the database, adds the seven
 sites, seeds demo seats and one login per role (passwords made up once and
 kept in ``instance/demo-logins.txt``), lets each feature add its demo data and
 background processes (a feature's ``demo.py`` with ``seed()`` and/or
-``start(app, processes)``), starts the scheduler process, and serves the
-dashboard with gunicorn until Ctrl+C.
+``start(app, processes)``), starts the scheduler and a task worker (on the
+embedded queue, a SQLite file in the instance folder: no server needed), and
+serves the dashboard with gunicorn until Ctrl+C.
 """
 import importlib
 import os
@@ -138,6 +139,8 @@ def main() -> None:
             if hasattr(module, "start"):
                 module.start(app, processes)
     processes.append(subprocess.Popen([sys.executable, "-m", "telecentre.cli", "scheduler"]))
+    processes.append(subprocess.Popen([sys.executable, "-m", "telecentre.cli", "worker",
+                                       "--concurrency", "8"]))
     access_log = open(Path(app.instance_path) / "demo-access.log", "ab")  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "telecentre.cli", "serve", "--port",
                                str(port), "--workers", "2"], stdout=access_log)

@@ -1,29 +1,45 @@
-"""The scheduler process: periodic jobs declared per feature, one leader at a time.
+"""Periodic jobs: the scheduler decides when, a task worker runs them; one leader at a time.
 
 Features declare jobs in their ``jobs.py`` with ``@job``. ``telecentre
-scheduler`` runs them in its own process (never inside web workers, where
-every worker would run every job). Each run gets an app context and commits
-once at the end, or rolls back on error.
+scheduler`` runs APScheduler in its own process (never inside web workers):
+at each due time it only *sends* the task ``telecentre.job`` with the job's id
+and its slot (the due instant). A worker (``telecentre worker``, on any
+machine) runs the job in an app context and commits once at the end, or rolls
+back on error.
 
-Leadership: on PostgreSQL the process holds a session advisory lock for as long
-as it lives (per shard), so a second scheduler waits as a standby and takes
-over when the first dies. On SQLite a file lock in the instance folder does the
-same on one machine.
+No job runs twice, whoever leads:
+
+- Leadership is a lock held by the scheduler's own database connection
+  (``telecentre.tasks.locks``: a PostgreSQL session advisory lock, a file lock on
+  SQLite). The leader checks that connection every second and before each
+  send; when it is gone (``pg_terminate_backend``, a network cut) the lock is
+  gone too, and the scheduler stops sending at once and stands by again.
+- Interval jobs are aligned on a fixed epoch, so every scheduler computes the
+  same slots. A run first claims its slot in ``job_runs`` (unique per job and
+  slot): a slot sent twice, by an old leader that had not noticed yet and by
+  the new one, runs once.
+- A run holds the lock ``job:<id>`` while it works, so a slow run and the next
+  slot never overlap: the later one is skipped.
 """
-import fcntl
-import hashlib
+from __future__ import annotations
+
 import importlib
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import text
+from celery import shared_task
 
 log = logging.getLogger("telecentre.scheduler")
+
+# Interval jobs fire at EPOCH + k × interval on every scheduler.
+EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass
@@ -34,23 +50,22 @@ class JobSpec:
     func: Callable
     trigger: str
     trigger_args: dict = field(default_factory=dict)
-    sharded: bool = False
 
 
 JOBS: dict[str, JobSpec] = {}
 
 
-def job(job_id: str, trigger: str = "interval", *, sharded: bool = False, **trigger_args):
-    """Declare a periodic job. A sharded job is called as ``func(shard=i, shards=n)``."""
+def job(job_id: str, trigger: str = "interval", **trigger_args):
+    """Declare a periodic job (APScheduler trigger ``interval`` or ``cron`` and its fields)."""
 
     def decorate(func):
-        JOBS[job_id] = JobSpec(job_id, func, trigger, trigger_args, sharded)
+        JOBS[job_id] = JobSpec(job_id, func, trigger, trigger_args)
         return func
 
     return decorate
 
 
-def load_jobs(app) -> dict[str, JobSpec]:
+def load_jobs(app=None) -> dict[str, JobSpec]:
     """Import every feature's ``jobs`` module so that their ``@job``s register."""
     from telecentre import FEATURES
     for name in FEATURES:
@@ -62,17 +77,62 @@ def load_jobs(app) -> dict[str, JobSpec]:
     return JOBS
 
 
-def run_job(app, spec: JobSpec, shard: int = 0, shards: int = 1):
-    """Run one job in an app context: commit when it returns, roll back when it raises."""
+def interval_seconds(app, spec: JobSpec) -> float | None:
+    """The interval of an interval job in seconds (``JOB_INTERVALS`` may override it)."""
+    if spec.trigger != "interval":
+        return None
+    override = (app.config.get("JOB_INTERVALS") or {}).get(spec.id)
+    if override:
+        return float(override)
+    return timedelta(**spec.trigger_args).total_seconds()
+
+
+def slot_of(app, spec: JobSpec, moment: datetime) -> datetime:
+    """The due instant that *moment* belongs to (the same on every scheduler)."""
+    seconds = interval_seconds(app, spec)
+    if seconds:
+        elapsed = (moment - EPOCH).total_seconds()
+        return EPOCH + timedelta(seconds=int(elapsed // seconds) * seconds)
+    return moment.replace(second=0, microsecond=0)
+
+
+# ------------------------------------------------------------------ running a job (worker)
+
+@shared_task(name="telecentre.job", ignore_result=True)
+def run_job_task(job_id: str, slot: str | None = None, sent_by: str = ""):
+    """The task the scheduler sends: run the job *job_id* for its *slot* (ISO instant)."""
+    from flask import current_app
+    spec = load_jobs(current_app).get(job_id)
+    if spec is None:
+        log.error("no job called %s", job_id)
+        return None
+    return run_job(current_app._get_current_object(), spec,
+                   slot=datetime.fromisoformat(slot) if slot else None, sent_by=sent_by)
+
+
+def run_job(app, spec: JobSpec, *, slot: datetime | None = None, sent_by: str = ""):
+    """Run one job in an app context: commit when it returns, roll back when it raises.
+
+    Skipped (None) while another run of the job holds ``job:<id>``, or when
+    *slot* was already claimed. Returns the job's result.
+    """
     from telecentre.common.db import begin_write
-    from telecentre.common.time import utcnow
     from telecentre.extensions import db
-    with app.app_context():
-        started, started_at = time.monotonic(), utcnow()
+    from telecentre.tasks.locks import HeldLocks
+    with app.app_context(), HeldLocks(app, f"job {spec.id} {_me()}") as locks:
+        if not locks.try_acquire(f"job:{spec.id}"):
+            log.info("job %s is still running elsewhere; this run is skipped", spec.id)
+            return None
+        run_id = _claim(spec.id, slot, sent_by)
+        if run_id is None:
+            log.info("job %s for %s already ran; skipped", spec.id, slot)
+            return None
+        started = time.monotonic()
         ok, result = True, None
         try:
+            db.session.rollback()  # nothing read yet: the job's transaction begins as a writer
             begin_write(db.session)
-            result = spec.func(shard=shard, shards=shards) if spec.sharded else spec.func()
+            result = spec.func()
             db.session.commit()
             log.info("job %s done in %.2fs: %s", spec.id, time.monotonic() - started, result)
         except Exception as exc:
@@ -80,7 +140,7 @@ def run_job(app, spec: JobSpec, shard: int = 0, shards: int = 1):
             ok, result = False, f"{type(exc).__name__}: {exc}"
             log.exception("job %s failed", spec.id)
         try:
-            _record_run(spec.id, started_at, time.monotonic() - started, ok, result)
+            _finish(run_id, time.monotonic() - started, ok, result)
         finally:
             db.session.remove()
         return result if ok else None
@@ -89,101 +149,144 @@ def run_job(app, spec: JobSpec, shard: int = 0, shards: int = 1):
 RUNS_KEPT_DAYS = 7
 
 
-def _record_run(job_id, started_at, seconds, ok, result):
-    """Keep a row per run (a week of them) for /metrics and the operators."""
-    from datetime import timedelta
-
+def _claim(job_id: str, slot: datetime | None, sent_by: str) -> int | None:
+    """Insert the run's row (unique per job and slot); return its id, or None if taken."""
     from sqlalchemy import delete
+    from sqlalchemy.exc import IntegrityError
 
+    from telecentre.common.db import begin_write
+    from telecentre.common.time import utcnow
+    from telecentre.extensions import db
+    from telecentre.ops.models import JobRun
+    now = utcnow()
+    begin_write(db.session)
+    row = JobRun(job_id=job_id, slot=slot, started_at=now, duration_seconds=0.0, ok=None,
+                 result="running", sent_by=(sent_by or "")[:100], ran_by=_me()[:100])
+    try:
+        db.session.add(row)
+        db.session.flush()
+        run_id = row.id
+        db.session.execute(delete(JobRun).where(
+            JobRun.job_id == job_id, JobRun.started_at < now - timedelta(days=RUNS_KEPT_DAYS)))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return run_id
+
+
+def _finish(run_id: int, seconds: float, ok: bool, result) -> None:
+    """Write the outcome on the run's row (for /metrics and the operators)."""
+    from sqlalchemy import update
+
+    from telecentre.common.db import begin_write
     from telecentre.extensions import db
     from telecentre.ops.models import JobRun
     try:
-        db.session.add(JobRun(job_id=job_id, started_at=started_at, duration_seconds=seconds,
-                              ok=ok, result=str(result or "")[:500]))
-        db.session.execute(delete(JobRun).where(
-            JobRun.job_id == job_id,
-            JobRun.started_at < started_at - timedelta(days=RUNS_KEPT_DAYS)))
+        begin_write(db.session)
+        db.session.execute(update(JobRun).where(JobRun.id == run_id).values(
+            duration_seconds=seconds, ok=ok, result=str(result or "")[:500]))
         db.session.commit()
     except Exception:
         db.session.rollback()
-        log.exception("could not record the run of %s", job_id)
+        log.exception("could not record run %s", run_id)
 
 
-def lock_key(shard: int) -> int:
-    """Return the advisory lock number of a scheduler shard."""
-    digest = hashlib.sha256(f"telecentre-scheduler-{shard}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+def _me() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class Leadership:
-    """Hold the scheduler lock for one shard (PostgreSQL advisory lock or a file lock)."""
+# ------------------------------------------------------------------ the scheduler process
 
-    def __init__(self, app, shard: int):
-        self.app, self.shard = app, shard
-        self._conn = None
-        self._fh = None
-
-    def try_acquire(self) -> bool:
-        """Return True when this process is now the leader of its shard."""
-        from telecentre.extensions import db
-        with self.app.app_context():
-            engine = db.engine
-            if engine.dialect.name == "postgresql":
-                if self._conn is None:
-                    self._conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-                got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                         {"k": lock_key(self.shard)}).scalar()
-                return bool(got)
-        path = os.path.join(self.app.instance_path, f"scheduler-{self.shard}.lock")
-        self._fh = self._fh or open(path, "a+")
-        try:
-            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            return False
-
-    def release(self):
-        """Give the lock up (also happens when the process dies)."""
-        if self._conn is not None:
-            # The connection goes back to the pool, so the session lock must be let go of.
-            self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
-            self._conn.close()
-            self._conn = None
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+def send_job(app, spec: JobSpec, sent_by: str, moment: datetime | None = None) -> datetime:
+    """Queue one run of *spec* for the slot of *moment* (default now); return the slot."""
+    from telecentre.common.time import utcnow
+    from telecentre.tasks import send
+    slot = slot_of(app, spec, moment or utcnow())
+    seconds = interval_seconds(app, spec)
+    with app.app_context():
+        # A run still queued when its next slot is due is of no use any more.
+        send(run_job_task, spec.id, slot.isoformat(), sent_by,
+             expires=max(seconds or 3600, 30))
+    return slot
 
 
-def run_scheduler(app, *, shard: int = 0, shards: int = 1, only: list[str] | None = None,
-                  standby_poll: float = 5.0, stop_event: threading.Event | None = None):
-    """Run the scheduler until SIGTERM/SIGINT (or ``stop_event``); wait as standby if not leader."""
-    from apscheduler.schedulers.background import BackgroundScheduler
+def run_scheduler(app, *, only: list[str] | None = None, standby_poll: float | None = None,
+                  check_every: float = 1.0, stop_event: threading.Event | None = None):
+    """Run the scheduler until SIGTERM/SIGINT (or ``stop_event``); stand by while not leader.
 
+    The leader sends the due jobs to the task queue. If its lock connection
+    dies it stops sending at once and goes back to standing by.
+    """
     stop = stop_event or threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
             signal.signal(sig, lambda *_: stop.set())  # handlers only set a flag
         except ValueError:
             pass  # not the main thread (tests)
-    specs = load_jobs(app)
-    leadership = Leadership(app, shard)
-    while not leadership.try_acquire():
-        log.info("another scheduler leads shard %d; standing by", shard)
-        if stop.wait(standby_poll):
+    specs = {k: v for k, v in load_jobs(app).items() if not only or k in only}
+    if standby_poll is None:
+        standby_poll = float(app.config.get("SCHEDULER_STANDBY_SECONDS") or 5.0)
+    while not stop.is_set():
+        leadership = _acquire(app, stop, standby_poll)
+        if leadership is None:
             return
-    log.info("leading shard %d of %d", shard, shards)
+        try:
+            _lead(app, specs, leadership, stop, check_every)
+        finally:
+            leadership.release()
+        # Lost the lock: give a standby the time to take over before trying again.
+        stop.wait(standby_poll)
+
+
+def _acquire(app, stop: threading.Event, standby_poll: float):
+    """Wait until this process holds the scheduler lock; None when told to stop."""
+    from telecentre.tasks.locks import HeldLocks
+    while not stop.is_set():
+        leadership = HeldLocks(app, f"telecentre scheduler {_me()}")
+        try:
+            if leadership.try_acquire("scheduler"):
+                return leadership
+            log.info("another scheduler leads; standing by")
+        except Exception:  # noqa: BLE001 - the database is away: keep trying
+            log.exception("cannot reach the database for the scheduler lock")
+        leadership.release()
+        stop.wait(standby_poll)
+    return None
+
+
+def _lead(app, specs: dict[str, JobSpec], leadership, stop: threading.Event,
+          check_every: float) -> None:
+    """Send due jobs while the lock holds; return when it is lost or on stop."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    me = _me()
+    lost = threading.Event()
+
+    def fire(spec: JobSpec) -> None:
+        if lost.is_set() or not leadership.alive():
+            lost.set()  # never send a job after the lock may have gone
+            return
+        slot = send_job(app, spec, me)
+        log.debug("sent %s for %s", spec.id, slot.isoformat())
+
+    log.info("leading the scheduler as %s", me)
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
     for spec in specs.values():
-        if only and spec.id not in only:
-            continue
-        if not spec.sharded and shard != 0:
-            continue
-        scheduler.add_job(run_job, spec.trigger, args=(app, spec, shard, shards), id=spec.id,
-                          **spec.trigger_args)
+        seconds = interval_seconds(app, spec)
+        if seconds:
+            scheduler.add_job(fire, "interval", args=(spec,), id=spec.id, seconds=seconds,
+                              start_date=EPOCH)
+        else:
+            scheduler.add_job(fire, spec.trigger, args=(spec,), id=spec.id,
+                              **spec.trigger_args)
     scheduler.start()
     try:
-        stop.wait()
+        while not stop.wait(check_every):
+            if lost.is_set() or not leadership.alive():
+                lost.set()
+                log.error("lost the scheduler lock (its database connection is gone): "
+                          "no job is sent from here any more; standing by")
+                return
     finally:
-        scheduler.shutdown(wait=True)
-        leadership.release()
+        scheduler.shutdown(wait=False)

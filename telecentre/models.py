@@ -17,3 +17,4 @@ from telecentre.monitoring.models import Device, DeviceState, HourlySample, Samp
 from telecentre.console.models import GuestPass, ResidentNotice  # noqa: F401
 from telecentre.common.ratelimit import RateLimitCounter  # noqa: F401
 from telecentre.legal.models import AccessibilityStatement  # noqa: F401
+from telecentre.incidents.models import Incident  # noqa: F401

@@ -86,6 +86,9 @@ def _overrides(url, instance):
         "SECURE_COOKIES": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        # Tasks run where they are sent; tests of the queue itself start real workers.
+        "TASKS_ALWAYS_EAGER": True,
+        "TASKS_BROKER_URL": "sqla+sqlite:///" + str(instance / "tasks.sqlite"),
     }
 
 

@@ -8,10 +8,13 @@ import os
 import sys
 
 
-def select(name, report):
+def select(name, report, public_user=None, home_template=None, guard=None):
     """Return the backend called `name` ("auto" picks by OS).
 
-    `report(action, **details)` sees each action the backend takes.
+    `report(action, **details)` sees each action the backend takes. The Linux
+    backend, run as root with `public_user` and `home_template`, resets that
+    account after every session (`agent.cleanslate`), holding `guard` while
+    it does so that no lock screen starts half-way.
     """
     if name == "auto":
         name = (
@@ -26,7 +29,7 @@ def select(name, report):
     if name == "linux":
         from agent.osbackends.linux import LinuxBackend
 
-        return LinuxBackend(report)
+        return LinuxBackend(report, public_user, home_template, guard)
     if name == "windows":
         from agent.osbackends.windows import WindowsBackend
 

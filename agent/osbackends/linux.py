@@ -1,8 +1,9 @@
 """Linux desktop actions: loginctl for sessions, xset for the display, systemctl for power.
 
-The public account's session is the one we lock and terminate; the agent runs
-as that user in the graphical session (autostart), or as root with
-`TELECENTRE_PUBLIC_USER` naming the account.
+The public account's session is the one we lock and terminate. The service
+runs as root with `--public-user` naming the account (or
+`TELECENTRE_PUBLIC_USER`); with `--home-template` too, ending a session also
+resets the account to its template (`agent.cleanslate`).
 """
 
 import ctypes
@@ -44,10 +45,16 @@ class LinuxBackend:
 
     name = "linux"
 
-    def __init__(self, report):
+    def __init__(self, report, public_user=None, home_template=None, guard=None):
         self._report = report
-        self.user = os.environ.get("TELECENTRE_PUBLIC_USER") or getpass.getuser()
+        self.user = public_user or os.environ.get("TELECENTRE_PUBLIC_USER") or getpass.getuser()
         self._xss = None
+        self._guard = guard
+        self.slate = None
+        if home_template and os.geteuid() == 0:
+            from agent.cleanslate import CleanSlate
+
+            self.slate = CleanSlate(self.user, home_template)
 
     def lock_screen(self):
         """Lock the sessions and blank the display."""
@@ -61,9 +68,26 @@ class LinuxBackend:
         self._report("unlock_screen", ok=ok)
 
     def logoff(self):
-        """End the public user's sessions so the next resident starts clean."""
-        ok = _run("loginctl", "terminate-user", self.user)
-        self._report("logoff", ok=ok)
+        """End the public user's sessions and, as the service, reset the account."""
+        if self.slate is None:
+            self._report("logoff", ok=_run("loginctl", "terminate-user", self.user))
+            return
+        self.clean_slate("logoff")
+
+    def clean_slate(self, action="clean_slate"):
+        """Reset the public account to its template (nothing without a template)."""
+        if self.slate is None:
+            return
+        try:
+            if self._guard is not None:
+                with self._guard:
+                    done = self.slate.reset()
+            else:
+                done = self.slate.reset()
+        except (OSError, ValueError) as exc:  # reported; the lock screen still comes back
+            self._report(action, ok=False, error=str(exc))
+            return
+        self._report(action, ok=True, **done)
 
     def reboot(self):
         """Reboot the machine."""

@@ -24,6 +24,8 @@ class TkUI:
         self.kind = kind
         self.events = queue.Queue()
         self.agent = None
+        self.popups = []
+        self._polls = 0
 
     def both(self, key, **fields):
         """A label in the chosen language with the other one beneath."""
@@ -150,6 +152,18 @@ class TkUI:
         tk.Label(win, text=text, font=("DejaVu Sans", 16), wraplength=500, padx=20, pady=20).pack()
         tk.Button(win, text=self.t("ok"), command=win.destroy, width=10).pack(pady=(0, 12))
         win.after(60_000, win.destroy)
+        self.popups.append(win)
+
+    def _clear(self):
+        """Nothing of the previous session stays: messages gone, every field empty."""
+        for win in self.popups:
+            try:
+                win.destroy()
+            except tk.TclError:
+                pass  # already closed by the resident
+        self.popups = []
+        for entry in (self.code, self.card, self.pin):
+            entry.delete(0, "end")
 
     # --- input -----------------------------------------------------------------
     def _request(self, request):
@@ -168,6 +182,9 @@ class TkUI:
 
     # --- events from the controller ------------------------------------------------
     def _poll(self, worker):
+        self._polls += 1
+        if self._polls % 10 == 1 and hasattr(self.agent, "ping"):
+            self.agent.ping()  # from Tk's own loop: a frozen window stops answering
         while True:
             try:
                 event = self.events.get_nowait()
@@ -183,19 +200,33 @@ class TkUI:
         name, text = event["event"], event.get("message", "")
         if name == "session_started" or (name == "started" and event["state"] == "in_session"):
             self.root.withdraw()
-            self.card.delete(0, "end")
+            self._clear()
+            self.message.configure(text="")
             if self.timer is None:
                 self._countdown()
-        elif name == "locked" or (name == "revoked"):
+        elif name in ("locked", "revoked") or (name, event["state"]) == ("ui_restored", "locked"):
             if self.timer is not None:
                 self.timer.destroy()
                 self.timer = None
+            self._clear()
             self.root.deiconify()
             self.root.attributes("-fullscreen", True)
-            if name == "revoked":
+            if name in ("revoked", "ui_restored"):
                 self.message.configure(text=text)
+            if event.get("status"):
+                self.status.configure(text=event["status"])
             self.code.focus_set()
-        elif name in ("unlock_refused", "enroll_failed", "session_ended"):
+        elif name == "ui_restored":
+            self.root.withdraw()
+            self._clear()
+            if self.timer is None:
+                self._countdown()
+            if event.get("status"):
+                self.status.configure(text=event["status"])
+        elif name == "session_ended":
+            self._clear()
+            self.message.configure(text=text)
+        elif name in ("unlock_refused", "enroll_failed"):
             self.message.configure(text=text)
         elif name in ("warning", "message", "session_extended"):
             self._popup(text)

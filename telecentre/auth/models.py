@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The version of the privacy notice accepted with consent (PRIVACY_NOTICE_VERSION).
     privacy_version: Mapped[str | None] = mapped_column(String(20))
+    # May read the session log kept for lawful requests (telecentre.records).
+    records_access: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-step sign-in (TOTP, RFC 6238): the shared secret encrypted with the key file

@@ -19,9 +19,9 @@ from telecentre.seats.models import Seat
 from telecentre.sites.models import SitePolicy
 
 
-def violation(rule: str, message: str) -> PolicyViolation:
+def violation(rule: str, message: str, details: dict | None = None) -> PolicyViolation:
     """Return the 422 refusal for ``rule`` (the API shows it in ``details.rule``)."""
-    return PolicyViolation(message, details={"rule": rule})
+    return PolicyViolation(message, details={"rule": rule, **(details or {})})
 
 
 def current_policy(site) -> SitePolicy:
@@ -37,9 +37,34 @@ def _hm(moment: datetime) -> str:
     return to_local(moment).strftime("%H:%M")
 
 
+def _hours_of(site, day) -> str:
+    from telecentre.sites.services import format_minute, intervals_on
+    return ", ".join(f"{format_minute(o)}–{format_minute(c)}" for o, c in intervals_on(site, day))
+
+
+def closed_reason(site, day) -> str | None:
+    """Return why ``site`` is closed all of the local ``day`` (translated), or None if it opens."""
+    from telecentre.sites.services import intervals_on, public_holiday
+    if intervals_on(site, day):
+        return None
+    note = next((e.note for e in site.exceptions if e.day == day and e.note), None)
+    holiday = public_holiday(day)
+    if note:
+        return _("%(site)s is closed on %(day)s (%(reason)s).", site=site.name,
+                 day=day.isoformat(), reason=note)
+    if holiday:
+        return _("%(site)s is closed on %(day)s: public holiday (%(reason)s).", site=site.name,
+                 day=day.isoformat(), reason=holiday)
+    return _("%(site)s does not open on %(day)s.", site=site.name, day=day.isoformat())
+
+
 def check_request(site, policy: SitePolicy, seat: Seat | None, start: datetime, end: datetime,
                   now: datetime, *, walk_in: bool = False) -> None:
-    """Check the rules that need no other booking: seat, hours, grid, length, past, ahead."""
+    """Check the rules that need no other booking: seat, past, ahead, hours, grid, length.
+
+    The order puts the refusal a resident understands first: a time that has
+    passed is ``past`` even if the site was closed then.
+    """
     if start >= end:
         raise InvalidInput(_("The end of a booking must come after its start."))
     if seat is not None:
@@ -50,11 +75,26 @@ def check_request(site, policy: SitePolicy, seat: Seat | None, start: datetime, 
             raise violation("seat_not_bookable", _(
                 "%(seat)s cannot be booked: it is for walk-in use only. Pick another computer.",
                 seat=seat.name))
+    slot = policy.slot_minutes
+    running = slot_start_at(site, now, slot)
+    if end <= now or (start < now and (running is None or start < running)):
+        raise violation("past", _("%(time)s has passed. Pick a time from now on.",
+                                  time=f"{to_local(start).date().isoformat()} {_hm(start)}"))
+    last_day = local_today(now) + timedelta(days=policy.days_ahead)
+    if to_local(start).date() > last_day:
+        raise violation("days_ahead", _(
+            "You can book at most %(n)d days ahead, until %(day)s.", n=policy.days_ahead,
+            day=last_day.isoformat()))
+    day = to_local(start).date()
+    reason = closed_reason(site, day)
+    if reason is not None:
+        raise violation("closed", reason + " " + _("Pick another day."))
     opening = range_containing(site, start, end)
     if opening is None:
         raise violation("opening_hours", _(
-            "The site is not open for all of that time. Pick a time within its opening hours."))
-    slot = policy.slot_minutes
+            "The site is not open for all of that time; on %(day)s it is open %(hours)s. "
+            "Pick a time within its opening hours.", day=day.isoformat(),
+            hours=_hours_of(site, day)))
     if not is_on_grid(opening[0], start, slot) or not is_on_grid(opening[0], end, slot):
         raise violation("slot_minutes", _(
             "Bookings start and end on the %(n)d-minute grid of this site (e.g. %(time)s).",
@@ -63,14 +103,31 @@ def check_request(site, policy: SitePolicy, seat: Seat | None, start: datetime, 
     if minutes > policy.max_booking_minutes:
         raise violation("max_booking_minutes", _(
             "A booking here lasts at most %(n)d minutes.", n=policy.max_booking_minutes))
-    running = slot_start_at(site, now, slot)
-    if end <= now or (start < now and (running is None or start < running)):
-        raise violation("past", _("That time has passed. Pick a time from now on."))
-    last_day = local_today(now) + timedelta(days=policy.days_ahead)
-    if to_local(start).date() > last_day:
-        raise violation("days_ahead", _(
-            "You can book at most %(n)d days ahead, until %(day)s.", n=policy.days_ahead,
-            day=last_day.isoformat()))
+
+
+def seat_taken(seat: Seat, start: datetime) -> Conflict:
+    """Return the 409 refusal for a seat someone else holds at ``start``."""
+    return Conflict(_("%(seat)s is already booked at %(time)s. Pick another computer or "
+                      "another time.", seat=seat.name, time=_hm(start)), code="seat_taken",
+                    details={"seat": seat.name, "start": to_local(start).isoformat()})
+
+
+def no_free_seat() -> Conflict:
+    """Return the 409 refusal when every seat of the site is held then."""
+    return Conflict(_("Every computer is booked at that time. Pick another time or join the "
+                      "walk-in queue."), code="no_free_seat")
+
+
+def _where(booking: Booking) -> dict:
+    """Return the names that place ``booking``: site, seat, day and times (local)."""
+    return {"site": booking.seat.site.name, "seat": booking.seat.name,
+            "day": to_local(booking.start).date().isoformat(), "start": _hm(booking.start),
+            "end": _hm(booking.end)}
+
+
+def _booking_details(booking: Booking) -> dict:
+    return {"booking_id": booking.id, "site": booking.seat.site.slug, "seat": booking.seat.name,
+            "start": to_local(booking.start).isoformat(), "end": to_local(booking.end).isoformat()}
 
 
 def _holding_of(resident_id: int):
@@ -82,21 +139,13 @@ def check_resident(resident, policy: SitePolicy, start: datetime, end: datetime,
                    now: datetime) -> None:
     """Check the resident's own bookings: overlap (409), gap, open bookings, daily minutes."""
     own = db.session.scalars(_holding_of(resident.id).where(
-        Booking.start < end, Booking.end > start).limit(1)).first()
+        Booking.start < end, Booking.end > start).order_by(Booking.start).limit(1)).first()
     if own is not None:
         raise Conflict(_(
-            "You already have a booking at that time (%(seat)s, %(start)s–%(end)s). "
-            "Pick another time or cancel that booking first.", seat=own.seat.name,
-            start=_hm(own.start), end=_hm(own.end)), code="overlapping_booking")
-    gap = timedelta(minutes=policy.min_gap_minutes)
-    if gap:
-        near = db.session.scalars(_holding_of(resident.id).where(
-            Booking.start < end + gap, Booking.end > start - gap).limit(1)).first()
-        if near is not None:
-            raise violation("min_gap_minutes", _(
-                "Leave at least %(n)d minutes between your sessions; you have a booking "
-                "%(start)s–%(end)s.", n=policy.min_gap_minutes, start=_hm(near.start),
-                end=_hm(near.end)))
+            "You already have a booking at that time: %(site)s, %(seat)s, %(day)s "
+            "%(start)s–%(end)s. Pick another time or cancel that booking first.",
+            **_where(own)), code="overlapping_booking", details=_booking_details(own))
+    check_gap(resident, policy, start, end)
     open_count = db.session.scalar(select(func.count(Booking.id)).where(
         Booking.resident_id == resident.id, Booking.status.in_(OPEN_STATUSES),
         Booking.end > now))
@@ -113,6 +162,44 @@ def check_resident(resident, policy: SitePolicy, start: datetime, end: datetime,
         raise violation("daily_minutes", _(
             "You may book at most %(n)d minutes a day across all sites; %(left)d are left "
             "for that day.", n=policy.daily_minutes, left=max(0, policy.daily_minutes - used)))
+
+
+def check_gap(resident, policy: SitePolicy, start: datetime, end: datetime) -> None:
+    """Refuse a booking closer to another of the resident's bookings, at any site, than the
+    minimum gap; the gap is the larger of the two sites' policies."""
+    widest = max(policy.min_gap_minutes,
+                 db.session.scalar(select(func.max(SitePolicy.min_gap_minutes))) or 0)
+    if not widest:
+        return
+    reach = timedelta(minutes=widest)
+    near = db.session.scalars(_holding_of(resident.id).where(
+        Booking.start < end + reach, Booking.end > start - reach).order_by(Booking.start)).all()
+    for other in near:
+        need = max(policy.min_gap_minutes, current_policy(other.seat.site).min_gap_minutes)
+        gap = timedelta(minutes=need)
+        if other.start < end + gap and other.end > start - gap:
+            raise violation("min_gap_minutes", _(
+                "Leave at least %(n)d minutes between your sessions; you have a booking at "
+                "%(site)s, %(seat)s, %(day)s %(start)s–%(end)s.", n=need, **_where(other)),
+                details=_booking_details(other))
+
+
+def minutes_allowed(resident, policy: SitePolicy, start: datetime) -> int:
+    """Return the most minutes the resident may book from ``start``: what is left of the day's
+    quota, and the time until their next booking (less the minimum gap), at any site."""
+    day_start, day_end = local_day_bounds(to_local(start).date())
+    booked = db.session.execute(select(Booking.start, Booking.end).where(
+        Booking.resident_id == resident.id, Booking.status.in_(HOLDING_STATUSES),
+        Booking.start >= day_start, Booking.start < day_end)).all()
+    used = sum(int((e - s).total_seconds() // 60) for s, e in booked)
+    allowed = min(policy.max_booking_minutes, max(0, policy.daily_minutes - used))
+    following = db.session.scalar(select(func.min(Booking.start)).where(
+        Booking.resident_id == resident.id, Booking.status.in_(HOLDING_STATUSES),
+        Booking.start >= start))
+    if following is not None:
+        until = int((following - start).total_seconds() // 60) - policy.min_gap_minutes
+        allowed = min(allowed, max(0, until))
+    return allowed
 
 
 def bookable_cap(site_id: int, policy: SitePolicy) -> int | None:

@@ -27,11 +27,6 @@ from telecentre.sessions.models import UsageSession
 SOURCES = ("web", "api", "desk", "kiosk", "queue")
 
 
-def _seat_taken() -> Conflict:
-    return Conflict(_("This computer is already booked at that time. Pick another computer "
-                      "or another time."), code="seat_taken")
-
-
 def seat_is_free(seat: Seat, start: datetime, end: datetime, now: datetime) -> bool:
     """Return True when no holding booking (nor, for a booking starting now, a session) uses it."""
     overlap = db.session.scalar(select(exists().where(
@@ -46,9 +41,13 @@ def seat_is_free(seat: Seat, start: datetime, end: datetime, now: datetime) -> b
 
 
 def candidate_seats(site, accessible: bool = False) -> list[Seat]:
-    """Return the bookable seats of ``site`` (only accessible ones when asked), by name."""
+    """Return the bookable seats of ``site`` in the order "any free seat" tries them.
+
+    Only accessible seats when asked; otherwise accessible seats come last, so
+    that they stay free for the residents who need them. By name within that.
+    """
     query = select(Seat).where(Seat.site_id == site.id, Seat.kind == "pc", Seat.bookable,
-                               Seat.in_service).order_by(Seat.name)
+                               Seat.in_service).order_by(Seat.accessible, Seat.name)
     if accessible:
         query = query.where(Seat.accessible)
     return list(db.session.scalars(query))
@@ -94,10 +93,8 @@ def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Sea
         booking = _insert(actor, resident, candidate, start, end, source)
         if booking is not None:
             return booking
-    if seat is not None:
-        raise _seat_taken()
-    raise Conflict(_("Every computer is booked at that time. Pick another time or join the "
-                     "walk-in queue."), code="no_free_seat")
+    # The refusal names the seat and time, or says that every seat is taken (rules.py).
+    raise rules.seat_taken(seat, start) if seat is not None else rules.no_free_seat()
 
 
 def _insert(actor, resident, seat: Seat, start, end, source) -> Booking | None:

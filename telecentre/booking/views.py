@@ -5,12 +5,13 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    url_for)
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from telecentre.booking import services
-from telecentre.booking.availability import day_availability, longest_from
+from telecentre.booking import rules, services
+from telecentre.booking.availability import (bookings_elsewhere, day_availability, grid_columns,
+                                             longest_from, opening_day, refusal, seat_grid)
 from telecentre.booking.calendar import (booking_summary, feed_bookings, feed_token,
                                          render_ics, user_for_feed)
 from telecentre.booking.codes import display_code
@@ -18,8 +19,8 @@ from telecentre.booking.forms import BookForm
 from telecentre.booking.rules import current_policy
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
+from telecentre.common.time import local_day_bounds, local_today, parse_aware, to_local
 from telecentre.common.urls import public_host, public_url
-from telecentre.common.time import local_today, parse_aware, to_local
 from telecentre.common.db import start_writing
 from telecentre.extensions import db
 from telecentre.sites.services import get_site, list_sites
@@ -34,39 +35,73 @@ def sites():
     return render_template("booking/sites.html", sites=list_sites())
 
 
-def _day_arg():
+def _day_arg(site):
+    """Return the chosen day, or the day the page opens on: today, or after closing time the
+    next day the site opens."""
     text = request.args.get("date")
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date() if text else local_today()
+        return datetime.strptime(text, "%Y-%m-%d").date() if text else opening_day(site)
     except ValueError:
         flash(_("Write the date as YYYY-MM-DD."), "error")
-        return local_today()
+        return opening_day(site)
 
 
 @bp.get("/sites/<slug>/book")
 @access("public")
 def day(slug):
-    """The slots of a day at a site, with how many computers are free in each."""
+    """The seat × time grid of a day at a site: each cell free, booked, yours, closed or past."""
     site = get_site(slug)
-    day_ = _day_arg()
+    day_ = _day_arg(site)
     accessible = request.args.get("accessible") == "1"
+    earlier = request.args.get("earlier") == "1"
     avail = day_availability(site, day_, accessible=accessible)
     today = local_today()
     policy = current_policy(site)
-    days = [today + timedelta(days=i) for i in range(policy.days_ahead + 1)]
-    if day_ not in days:
-        days = sorted([day_, *days])
+    last_day = today + timedelta(days=policy.days_ahead)
+    rows = seat_grid(avail, site, current_user)
+    over = [r for r in rows if all(c.state == "past" for c in r.cells)]
+    shown = rows if earlier else [r for r in rows if r not in over]
+    next_open = None
+    if not shown or day_ < today:
+        after = max(day_, today - timedelta(days=1))
+        next_open = opening_day(site, local_day_bounds(after + timedelta(days=1))[0])
+        if next_open <= after or next_open > last_day:
+            next_open = None
     # On the DST change days a wall time can repeat (October): show each slot's UTC offset.
     offsets = {to_local(s.start).utcoffset() for s in avail.slots}
-    return render_template("booking/day.html", site=site, avail=avail, day=day_, days=days,
-                           accessible=accessible, policy=policy, dst_change=len(offsets) > 1,
-                           day_label=lambda d: format_date(d, "EEEE, d MMMM"))
+    return render_template(
+        "booking/day.html", site=site, avail=avail, day=day_, rows=shown,
+        columns=grid_columns(avail), labels=cell_labels(),
+        elsewhere=bookings_elsewhere(current_user, site, day_),
+        hidden=0 if earlier else len(over), earlier=earlier, accessible=accessible,
+        policy=policy, dst_change=len(offsets) > 1, today=today, last_day=last_day,
+        closed=rules.closed_reason(site, day_), next_open=next_open,
+        previous_day=day_ - timedelta(days=1) if day_ > today else None,
+        next_day=day_ + timedelta(days=1) if day_ < last_day else None,
+        day_label=lambda d: format_date(d, "EEEE, d MMMM y"))
+
+
+def cell_labels() -> dict[str, str]:
+    """Return the word that names each state of a grid cell (a seat in one slot)."""
+    return {"free": pgettext("seat in a slot", "free"),
+            "booked": pgettext("seat in a slot", "taken"),
+            "yours": pgettext("seat in a slot", "yours"),
+            "closed": pgettext("seat in a slot", "closed"),
+            "past": pgettext("seat in a slot", "past")}
+
+
+def _seat_arg(avail):
+    """Return the seat chosen in the grid (None for any free seat)."""
+    text = request.args.get("seat", "")
+    seat_id = int(text) if text.isdigit() else 0
+    return next((s for s in avail.seats if s.id == seat_id), None)
 
 
 @bp.route("/sites/<slug>/book/new", methods=["GET", "POST"])
 @access("resident")
 def new(slug):
-    """Book from the chosen slot: length and computer (any free one by default)."""
+    """Confirm a booking from the chosen cell: length (the longest allowed by default) and
+    computer (the one picked, or any free one); or say which rule refuses it."""
     site = get_site(slug)
     try:
         start = parse_aware(request.args.get("start", ""))
@@ -76,16 +111,24 @@ def new(slug):
     accessible = request.args.get("accessible") == "1"
     avail = day_availability(site, to_local(start).date(), accessible=accessible)
     slot = next((s for s in avail.slots if s.start == start), None)
+    chosen = _seat_arg(avail)
     form = BookForm()
-    longest = longest_from(avail, start, None)
+    longest = longest_from(avail, start, chosen.id if chosen else None)
+    longest = min(longest, rules.minutes_allowed(current_user, current_policy(site), start))
+    longest -= longest % avail.slot_minutes
     form.minutes.choices = [SelectChoice(m, ngettext("%(num)d minute", "%(num)d minutes", m))
                             for m in range(avail.slot_minutes, longest + 1, avail.slot_minutes)]
     free = [s for s in avail.seats if slot is not None and s.id in slot.free]
     form.seat.choices = [SelectChoice(0, _("Any free computer"))] + [
         SelectChoice(s.id, _("%(seat)s (accessible)", seat=s.name) if s.accessible else s.name)
         for s in free]
+    if request.method == "GET":
+        form.minutes.data = longest  # the longest the policy and the free time allow
+        form.seat.data = chosen.id if chosen in free else 0
+    refused = refusal(current_user, site, chosen, start,
+                      start + timedelta(minutes=avail.slot_minutes), accessible=accessible)
     status = 200
-    if form.validate_on_submit():
+    if refused is None and form.validate_on_submit():
         seat = next((s for s in free if s.id == form.seat.data), None)
         try:
             booking = services.create_booking(
@@ -100,10 +143,10 @@ def new(slug):
             flash(exc.message, "error")
             status = exc.status
     elif request.method == "POST":
-        status = 422
+        status = refused.status if refused is not None else 422
     return render_template("booking/new.html", site=site, start=start, form=form,
-                           slot=slot, accessible=accessible,
-                           bookable=bool(free and longest)), status
+                           slot=slot, accessible=accessible, chosen=chosen, refused=refused,
+                           bookable=bool(refused is None and free and longest)), status
 
 
 @bp.get("/bookings")

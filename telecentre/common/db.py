@@ -31,6 +31,8 @@ def _sqlite_begin(conn):
     which makes its read-check-write atomic against every other process.
     """
     if conn.dialect.name == "sqlite":
+        if conn.get_execution_options().get("sqlite_caller_begins"):
+            return  # kombu's SQL transport (the embedded task queue) says BEGIN itself
         mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") \
             else "BEGIN"
         conn.exec_driver_sql(mode)

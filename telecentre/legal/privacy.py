@@ -29,6 +29,12 @@ def notice() -> dict:
          _("Art. 6(1)(e) RODO; only if you gave an e-mail address or phone number"),
          _("e-mail address, phone number")),
     ]
+    if cfg["SESSION_LOG_ENABLED"]:
+        purposes.append((
+            _("Answering requests made under the law (police, prosecutor, court) about who "
+              "used a public computer when"),
+            _("Art. 6(1)(c) RODO: the legal duty to answer such requests"),
+            _("which computer you used and when")))
     return {
         "version": cfg["PRIVACY_NOTICE_VERSION"],
         "controller": cfg["PUBLIC_BODY_NAME"],

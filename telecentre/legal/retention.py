@@ -31,6 +31,11 @@ def kinds() -> list[dict]:
          "kept": days(int(cfg["AUDIT_PERSONAL_RETENTION_DAYS"])),
          "then": _("erased; the entry stays in the tamper-evident log under an account number"),
          "setting": "AUDIT_PERSONAL_RETENTION_DAYS"},
+        *([{"label": _("Log of who used which computer when (kept for requests under the "
+                        "law)"),
+            "kept": days(int(cfg["SESSION_LOG_DAYS"])),
+            "then": _("the link to you is removed, as for bookings and sessions"),
+            "setting": "SESSION_LOG_DAYS"}] if cfg["SESSION_LOG_ENABLED"] else []),
         {"label": _("The computers' own event log"),
          "kept": days(int(cfg["AGENT_EVENT_RETENTION_DAYS"])), "then": _("deleted"),
          "setting": "AGENT_EVENT_RETENTION_DAYS"},

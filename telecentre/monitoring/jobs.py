@@ -1,31 +1,31 @@
-"""Scheduler jobs: sweeps (sharded), daily discovery, hourly rollup, retention."""
+"""Scheduler jobs: sweeps and daily discovery (fanned out to the workers), rollup, retention."""
 import logging
 
 from flask import current_app
 
-from telecentre.extensions import db
 from telecentre.jobs import job
-from telecentre.monitoring import history, notify, runtime
-from telecentre.monitoring.sweeps import devices_to_poll, discover, run_sweep
+from telecentre.monitoring import history
 
 log = logging.getLogger("telecentre.monitoring")
 
 
-@job("snmp.sweep", "interval", seconds=60, sharded=True)
-def sweep(shard: int = 0, shards: int = 1):
-    """Poll this shard's devices, then mail IT about alerts that opened or resolved."""
-    report = run_sweep(runtime.runner(current_app.config), shard=shard, shards=shards)
-    db.session.commit()  # store first: a slow mail server must not lose a sweep
-    notify.send(current_app.config, report.opened, report.resolved)
-    return f"{report.up}/{report.total} up in {report.seconds:.1f}s"
+SWEEP_SECONDS = 60
 
 
-@job("snmp.discovery", "cron", hour=3, minute=20, sharded=True)
-def daily_discovery(shard: int = 0, shards: int = 1):
-    """Walk every device's tables again: new interfaces, disks, supplies."""
-    devices = devices_to_poll(shard=shard, shards=shards)
-    found = discover(runtime.runner(current_app.config), devices)
-    return f"{found}/{len(devices)} discovered"
+@job("snmp.sweep", "interval", seconds=SWEEP_SECONDS)
+def sweep():
+    """Send every batch of devices to the workers (``snmp.sweep_batch``); they poll them."""
+    from telecentre.jobs import JOBS, interval_seconds
+    from telecentre.monitoring.tasks import fan_out, sweep_batch
+    seconds = interval_seconds(current_app, JOBS["snmp.sweep"]) or SWEEP_SECONDS
+    return f"{fan_out(sweep_batch, expires=seconds)} batches sent"
+
+
+@job("snmp.discovery", "cron", hour=3, minute=20)
+def daily_discovery():
+    """Send every batch of devices to the workers to walk their tables again."""
+    from telecentre.monitoring.tasks import discover_batch, fan_out
+    return f"{fan_out(discover_batch, expires=3600)} batches sent"
 
 
 @job("snmp.rollup", "cron", minute=5)

@@ -53,11 +53,14 @@ def alert_key(device: Device, check: str) -> str:
     return f"snmp:{device.id}:{check}"
 
 
-def devices_to_poll(site=None, shard: int = 0, shards: int = 1) -> list[Device]:
-    """Enabled devices (of one site), in this process's shard."""
+def devices_to_poll(site=None, shard: int = 0, shards: int = 1,
+                    device_ids=None) -> list[Device]:
+    """Enabled devices (of one site, or of the ids given), in this process's shard."""
     query = select(Device).where(Device.enabled).order_by(Device.site_id, Device.name)
     if site is not None:
         query = query.where(Device.site_id == site.id)
+    if device_ids is not None:
+        query = query.where(Device.id.in_(list(device_ids)))
     return [d for d in db.session.scalars(query) if poller.in_shard(d.id, shard, shards)]
 
 
@@ -89,11 +92,14 @@ def discover(runner, devices: list[Device], now: datetime | None = None) -> int:
     return _store_discoveries(results, now)
 
 
-def run_sweep(runner, *, site=None, shard: int = 0, shards: int = 1,
+def run_sweep(runner, *, site=None, shard: int = 0, shards: int = 1, device_ids=None,
               on_result=None) -> SweepReport:
-    """Poll every device due (discovering new ones first) and record the results."""
+    """Poll every device due (discovering new ones first) and record the results.
+
+    ``device_ids`` limits the sweep to one batch (the ``snmp.sweep_batch`` task).
+    """
     started = time.monotonic()
-    devices = devices_to_poll(site, shard, shards)
+    devices = devices_to_poll(site, shard, shards, device_ids)
     specs = [spec_for(d) for d in devices]
     new = [s for d, s in zip(devices, specs, strict=True) if d.discovered_at is None]
     concurrency = current_app.config.get("SNMP_CONCURRENCY", poller.DEFAULT_CONCURRENCY)

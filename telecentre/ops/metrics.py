@@ -83,8 +83,8 @@ def _core_metrics():
             .group_by(Alert.severity)):
         alerts.add_metric([severity], count)
     yield alerts
-    latest = select(JobRun.job_id, func.max(JobRun.id).label("id")).group_by(
-        JobRun.job_id).subquery()
+    latest = select(JobRun.job_id, func.max(JobRun.id).label("id")).where(
+        JobRun.ok.is_not(None)).group_by(JobRun.job_id).subquery()
     runs = db.session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.id)).all()
     duration = GaugeMetricFamily("telecentre_job_last_duration_seconds",
                                  "Duration of each job's latest run (sweeps included)",

@@ -23,7 +23,14 @@ def init_app(app):
     register_prefix("audit", "remote.run.",
                     lambda name: _l("remote action: %(name)s", name=action_label(name)))
     # Defaults; each may come from TELECENTRE_REMOTE_… or the instance file.
-    app.config.setdefault("REMOTE_MAX_PARALLEL", 10)
+    # Hosts at once: in all, and per site (a site's uplink); each host is a task.
+    app.config.setdefault("REMOTE_MAX_PARALLEL", 50)
+    app.config.setdefault("REMOTE_SITE_MAX_PARALLEL", 30)
+    # A host task waiting for a free slot comes back after this many seconds.
+    app.config.setdefault("REMOTE_SLOT_WAIT", 1.0)
+    # Repeatable (read-only) actions only: new tries after a timeout or no answer.
+    app.config.setdefault("REMOTE_RETRIES", 2)
+    app.config.setdefault("REMOTE_RETRY_DELAY", 10.0)
     app.config.setdefault("REMOTE_CONNECT_TIMEOUT", 10.0)
     app.config.setdefault("REMOTE_TAIL_BYTES", 8192)
     # Subnets the server itself sends wake-on-LAN into; other sites go through an agent.

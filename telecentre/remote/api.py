@@ -1,5 +1,5 @@
 """JSON API under /api/v1/remote: actions, runs (with live progress), wake, host keys."""
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, Field
@@ -11,7 +11,7 @@ from telecentre.common.errors import InvalidInput
 from telecentre.extensions import db
 
 from .catalogue import available_actions
-from .execution import start_in_background
+from .tasks import dispatch_run
 from .power import wake_seat
 from .services import (approve_host_key, create_run, get_run, is_admin, recent_runs, run_as_dict,
                        seats_for)
@@ -101,14 +101,15 @@ def targets_from(body: RunBody):
 @api_doc("Run an action on a site or on seats; poll the run for progress",
          body=RunBody, responses={202: RunOut}, tags=["remote"], errors=RUN_ERRORS)
 def start_run():
-    """Queue the run, commit, and start it in the background."""
+    """Queue the run, commit, and send a task per host to the workers."""
     body = parse_body(RunBody)
     seats, scope = targets_from(body)
     run = create_run(current_user, body.action, body.params, seats, confirmed=body.confirm,
                      scope=scope)
     db.session.commit()
-    start_in_background(current_app._get_current_object(), run.id)
-    return jsonify(run_as_dict(run)), 202
+    queued = run_as_dict(run)
+    dispatch_run(run.id)
+    return jsonify(queued), 202
 
 
 @bp.get("/runs")

@@ -38,7 +38,9 @@ class Action:
 
     ``disruptive`` actions end the user's session (reboot, shutdown, profile
     clean-up); ``admin_only`` and ``needs_confirmation`` are enforced by the
-    service layer.
+    service layer. Only ``repeatable`` actions (they only read) are started
+    again when a host timed out or could not be reached, or when the worker
+    carrying them out died; any other is reported, never repeated.
     """
 
     name: str
@@ -50,6 +52,7 @@ class Action:
     disruptive: bool = False
     admin_only: bool = False
     needs_confirmation: bool = False
+    repeatable: bool = False
 
     def validate(self, raw: Mapping[str, object] | None) -> dict:
         """Return cleaned parameters or raise :class:`InvalidParameters`.
@@ -126,7 +129,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("collect_logs", N_("Collect logs"),
            N_("Shows the agent's log and the system's recent warnings."),
            {"linux": scripts.linux_collect_logs, "windows": scripts.windows_collect_logs},
-           (_LINES,), timeout=60),
+           (_LINES,), timeout=60, repeatable=True),
     Action("clean_profile", N_("Clear temporary files and the public profile"),
            N_("Logs the public user off, resets their profile and removes temporary files."),
            {"linux": scripts.linux_clean_profile, "windows": scripts.windows_clean_profile},
@@ -137,12 +140,12 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            N_("Shows file systems, free space and disk health."),
            {"linux": scripts.linux_disk_diagnostics,
             "windows": scripts.windows_disk_diagnostics},
-           timeout=120),
+           timeout=120, repeatable=True),
     Action("network_diagnostics", N_("Network diagnostics"),
            N_("Shows addresses, routes and DNS, and pings a host (default: the gateway)."),
            {"linux": scripts.linux_network_diagnostics,
             "windows": scripts.windows_network_diagnostics},
-           (HostParam("target", N_("Host to ping")),), timeout=60),
+           (HostParam("target", N_("Host to ping")),), timeout=60, repeatable=True),
     Action("adhoc", N_("Ad-hoc command"),
            N_("Runs a command typed by an administrator (sh on Linux, PowerShell on "
               "Windows). Audited."),

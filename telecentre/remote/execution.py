@@ -4,18 +4,18 @@
 credential, runs the action through :mod:`.runner` and writes every progress
 event to its RemoteRunHost row at once, so pollers in any worker see it. A
 changed host key is refused by the adapter; here it opens an alert and is
-audited. ``start_in_background`` runs it in a thread of the web process; the
-``remote.recover_runs`` job finishes runs whose thread was lost.
+audited. This is the in-process path of ``telecentre remote run`` (an
+operator's shell); the pages, the API and the power schedules send one task
+per host instead (:mod:`.tasks`). Either way each host's lock is held while
+it runs, so ``remote.recover_runs`` can tell a live run from a lost one.
 """
 from __future__ import annotations
 
 import logging
-import threading
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from telecentre.audit.services import record
 from telecentre.common.time import utcnow
@@ -47,6 +47,12 @@ def execute_run(run_id: int, *, connector=SshConnection.open, max_parallel: int 
         return None
     run = db.session.get(RemoteRun, run_id)
     config = current_app.config
+    from telecentre.tasks.locks import HeldLocks
+
+    from .tasks import host_lock
+    locks = HeldLocks(current_app._get_current_object(), f"remote run {run_id}")
+    for row in run.hosts:
+        locks.try_acquire(host_lock(row.id))
     try:
         jobs, rows = _plan(run)
         db.session.commit()
@@ -73,6 +79,7 @@ def execute_run(run_id: int, *, connector=SshConnection.open, max_parallel: int 
     finally:
         run.status, run.finished_at = "finished", utcnow()
         db.session.commit()
+        locks.release()
     return run
 
 
@@ -157,38 +164,11 @@ def _fingerprint(key_line: str | None) -> str | None:
         return None
 
 
-def start_in_background(app, run_id: int) -> threading.Thread:
-    """Execute the run in a daemon thread with its own app context and session."""
-    def work():
-        with app.app_context():
-            try:
-                execute_run(run_id)
-            except Exception:  # noqa: BLE001 - logged; recover_runs finishes the run
-                log.exception("remote run %s failed", run_id)
-                db.session.rollback()
-            finally:
-                db.session.remove()
-    thread = threading.Thread(target=work, name=f"remote-run-{run_id}", daemon=True)
-    thread.start()
-    return thread
+def recover_runs(now=None) -> int:
+    """Deal with hosts whose worker is gone (see :func:`.tasks.recover_hosts`); commits.
 
-
-def recover_runs(now=None, stale_after: timedelta = timedelta(hours=2)) -> int:
-    """Finish runs whose worker was lost: hosts still open become ``error``. Flushes.
-
-    A run still queued after 10 minutes, or running longer than the longest
-    action could take, had its thread die with its web worker.
+    Returns how many hosts were reported lost or queued again.
     """
-    now = now or utcnow()
-    runs = db.session.scalars(select(RemoteRun).where(
-        ((RemoteRun.status == "queued") & (RemoteRun.created_at < now - timedelta(minutes=10)))
-        | ((RemoteRun.status == "running") & (RemoteRun.started_at < now - stale_after))))
-    count = 0
-    for run in runs:
-        for row in run.hosts:
-            if row.status in ("queued", "running"):
-                _refuse(row, "error", _("The server stopped before this computer answered."))
-        run.status, run.finished_at = "finished", now
-        count += 1
-    db.session.flush()
-    return count
+    from .tasks import recover_hosts
+    counts = recover_hosts(now)
+    return counts["lost"] + counts["requeued"] + counts["resent"]

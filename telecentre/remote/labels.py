@@ -22,14 +22,17 @@ def status_labels() -> dict[str, str]:
             "done": _("done"), "failed": _("failed"), "timeout": _("timed out"),
             "unreachable": _("unreachable"), "host_key_mismatch": _("host key changed"),
             "auth_failed": _("sign-in refused"), "error": _("error"),
-            "no_address": _("no address"), "no_host_key": _("no host key")}
+            "no_address": _("no address"), "no_host_key": _("no host key"),
+            "lost": _("worker lost")}
 
 
 def refusal_messages() -> dict[str, str]:
     """Return why a host was refused before anything ran, by its status."""
     return {"no_address": _("The computer's address is not known."),
             "no_host_key": _("No SSH host key is pinned for this computer: "
-                             "approve its key first.")}
+                             "approve its key first."),
+            "lost": _("The worker carrying this out stopped mid-way. The action may have "
+                      "run, and it is not safe to repeat, so it was not started again.")}
 
 
 def host_message(host) -> str:

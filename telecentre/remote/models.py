@@ -16,8 +16,10 @@ from telecentre.sites.models import Site
 TARGET_OS = ("linux", "windows")
 RUN_STATUSES = ("queued", "running", "finished")
 # The runner's outcomes plus the two refusals made before connecting.
+# "lost": the worker carrying it out vanished mid-way and the action is not safe to repeat.
 HOST_STATUSES = ("queued", "running", "done", "failed", "timeout", "unreachable",
-                 "host_key_mismatch", "auth_failed", "error", "no_host_key", "no_address")
+                 "host_key_mismatch", "auth_failed", "error", "no_host_key", "no_address",
+                 "lost")
 
 
 class SshCredential(db.Model):
@@ -111,6 +113,7 @@ class RemoteRunHost(db.Model):
     """The outcome of a run on one seat: status, exit code, tail of the output."""
 
     __tablename__ = "remote_run_hosts"
+    __table_args__ = (Index("ix_remote_run_hosts_status", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("remote_runs.id", ondelete="CASCADE"),
@@ -126,6 +129,11 @@ class RemoteRunHost(db.Model):
     error: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The task worker carrying it out (name@host), and how many times it was started.
+    worker: Mapped[str] = mapped_column(String(100), default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    # When its task was last sent to the queue (a lost task is sent again after a while).
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     run: Mapped[RemoteRun] = relationship(back_populates="hosts")
     seat: Mapped[Seat | None] = relationship()

@@ -1,5 +1,5 @@
 """IT pages: launch an action, follow a run live, host keys and targets, power, ad-hoc."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -12,7 +12,7 @@ from telecentre.seats.models import Seat
 from telecentre.sites.services import get_site, list_sites
 
 from .catalogue import available_actions, get_action
-from .execution import start_in_background
+from .tasks import dispatch_run
 from .labels import action_label, host_message, refusal_messages, status_labels
 from .models import HostKey, RemoteTarget
 from .power import schedule_for, set_schedule, wake_seat
@@ -58,8 +58,9 @@ def _launch(action_name, params, confirmed=False):
     seats, scope = _targets()
     run = create_run(current_user, action_name, params, seats, confirmed=confirmed, scope=scope)
     db.session.commit()
-    start_in_background(current_app._get_current_object(), run.id)
-    return redirect(url_for("remote.run", run_id=run.id))
+    run_id = run.id
+    dispatch_run(run_id)
+    return redirect(url_for("remote.run", run_id=run_id))
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -26,6 +26,8 @@ from telecentre.stats.split import local_days, runs
 def retention_horizon(now: datetime | None = None) -> date:
     """Return the first local day whose raw usage is still kept whole."""
     days = int(current_app.config["RETENTION_DAYS"])
+    if current_app.config["SESSION_LOG_ENABLED"]:  # the session log reaches further back
+        days = max(days, int(current_app.config["SESSION_LOG_DAYS"]))
     return local_today(now) - timedelta(days=days)
 
 

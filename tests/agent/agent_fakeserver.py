@@ -266,6 +266,21 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def do_GET(self):
+        """A page and a file, for what a resident's browser would fetch in a session."""
+        if self.path.startswith("/download/"):
+            data, kind = b"%PDF-1.4 wniosek\n" * 64, "application/pdf"
+        elif self.path == "/page":
+            data, kind = b"<!doctype html><title>ePUAP</title><p>zalogowano</p>", "text/html"
+        else:
+            return self._reply(404, {"error": "not_found", "message": "not found"})
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        return None
+
     def do_POST(self):
         fake = self.fake
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

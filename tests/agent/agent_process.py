@@ -15,21 +15,28 @@ WAIT = 30.0  # upper bound for anything to happen; never a timing assertion
 
 
 class AgentProcess:
-    """A real `python -m agent --ui console --os-backend simulated` process."""
+    """A real `python -m agent --ui console --os-backend simulated` process.
 
-    def __init__(self, server_url, state_dir, token=None, kind="pc", extra=()):
+    `subcommand="service"` with `ui="tk"` runs the service alone (its event
+    log on stdout) with the lock screen under X, as the tests with real
+    accounts do.
+    """
+
+    def __init__(self, server_url, state_dir, token=None, kind="pc", extra=(), subcommand=None,
+                 ui="console", os_backend="simulated"):
         argv = [
             sys.executable,
             "-m",
             "agent",
+            *([subcommand] if subcommand else []),
             "--server",
             server_url,
             "--state-dir",
             str(state_dir),
             "--ui",
-            "console",
+            ui,
             "--os-backend",
-            "simulated",
+            os_backend,
             "--kind",
             kind,
             "--lang",

@@ -15,6 +15,14 @@ from agent_fakeserver import FakeServer  # noqa: E402
 from agent_process import WAIT, AgentProcess  # noqa: E402,F401
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test here is marked `agent`: none needs the database, so CI runs them once
+    (`-m agent` on its own, `-m "not agent"` for the runs on each database)."""
+    for item in items:
+        if str(item.fspath).startswith(HERE + os.sep):
+            item.add_marker(pytest.mark.agent)
+
+
 @pytest.fixture
 def fake_server():
     """A running fake server on a free port in 18000-18999."""

@@ -79,3 +79,62 @@ def test_tk_lock_screen_runs_a_session_under_xvfb(fake_server, tmp_path):
             agent.communicate(timeout=WAIT)
         xvfb.terminate()
         xvfb.wait(WAIT)
+
+
+@pytest.fixture
+def xdisplay(monkeypatch):
+    """A private Xvfb display for Tk in this process."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb (Debian package xvfb) is not installed")
+    number = 230 + os.getpid() % 20
+    xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "800x600x24", "-nolisten",
+                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + WAIT
+    while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+        assert xvfb.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+        time.sleep(0.05)
+    monkeypatch.setenv("DISPLAY", f":{number}")
+    yield
+    xvfb.terminate()
+    xvfb.wait(WAIT)
+
+
+def test_on_lock_nothing_of_the_session_is_left_on_screen(xdisplay):
+    from agent.i18n import Translator
+    from agent.ui.tk import TkUI
+    from agent.uiproc import _Remaining
+
+    class Controller:  # what the lock screen calls; the service is not under test here
+        sessions = _Remaining()
+        posted = []
+
+        def post(self, *args):
+            self.posted.append(args)
+
+    ui = TkUI(Translator("pl"), "pc")
+    ui.agent = Controller()
+    ui._build()
+    try:
+        ui.card.insert(0, "100234")
+        ui.pin.insert(0, "4321")
+        ui._show({"event": "session_started", "state": "in_session", "minutes": 30})
+        assert ui.card.get() == "" and ui.pin.get() == ""
+        ui._show({"event": "message", "state": "in_session", "message": "Zamykamy o 16:00"})
+        ui._show({"event": "warning", "state": "in_session", "message": "Zostało 5 min."})
+        ui.root.update()
+        toplevels = [w for w in ui.root.winfo_children() if w.winfo_class() == "Toplevel"]
+        assert len(toplevels) == 3  # the countdown and two messages
+        ui.code.insert(0, "half-typed")
+        ui._show({"event": "session_ended", "state": "locked", "message": "Czas minął."})
+        ui._show({"event": "locked", "state": "locked", "message": "Komputer zablokowany."})
+        ui.root.update()
+        assert [w for w in ui.root.winfo_children() if w.winfo_class() == "Toplevel"] == []
+        assert (ui.code.get(), ui.card.get(), ui.pin.get()) == ("", "", "")
+        assert ui.root.state() != "withdrawn"
+        # A lock screen started again after a kill says what is true now.
+        ui._show({"event": "ui_restored", "state": "locked", "message": "Komputer zablokowany.",
+                  "status": "Brak połączenia z serwerem. Trwająca sesja jest kontynuowana."})
+        assert ui.status.cget("text").startswith("Brak połączenia")
+        assert ui.message.cget("text") == "Komputer zablokowany."
+    finally:
+        ui.root.destroy()

@@ -33,9 +33,10 @@ class LiveServer:
     started."""
 
     def __init__(self, database_url: str, workers: int = 4, ports: range = PORTS,
-                 secret_key: str = "live-server-test-key"):
+                 secret_key: str = "live-server-test-key", env: dict | None = None):
         self.database_url, self.workers, self.ports = database_url, workers, ports
         self.secret_key = secret_key
+        self.extra_env = env or {}
         self.process = None
         self.url = None
         self._dir = tempfile.TemporaryDirectory(prefix="telecentre-live-")
@@ -50,7 +51,7 @@ class LiveServer:
                "TELECENTRE_SECRETS_KEY_FILE": str(Path(self._dir.name) / "secrets.keys"),
                "TELECENTRE_SECURE_COOKIES": "false",
                "TELECENTRE_RATELIMIT_ENABLED": "false",
-               "TELECENTRE_LOG_LEVEL": "WARNING"}
+               "TELECENTRE_LOG_LEVEL": "WARNING", **self.extra_env}
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "telecentre.cli", "serve", "--host", "127.0.0.1",

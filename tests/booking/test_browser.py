@@ -53,13 +53,12 @@ def test_register_and_book_on_a_phone(server, page):
     accessible(page)
     page.goto(server.url + "/sites/cycow/book")
     accessible(page)
-    # Tomorrow 10:00 is free; pick it from the day list and the slot table.
-    tomorrow = page.eval_on_selector("#date option:nth-child(2)", "o => o.value")
-    page.select_option("#date", tomorrow)
-    tab_to(page, "form.filters button")
+    # Tomorrow 10:00 is free: the day picker's "next day", then the grid's "any free computer".
+    tab_to(page, "a[rel=next]")
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**date={tomorrow}**")
-    page.locator("tr", has_text="10:00").get_by_role("link").focus()
+    page.wait_for_url("**date=**")
+    accessible(page)
+    tab_to(page, 'tr:has(time[datetime*="T10:00"]) td.any a', limit=120)
     page.keyboard.press("Enter")
     page.wait_for_url("**/book/new**")
     accessible(page)

@@ -8,7 +8,7 @@ from telecentre.booking.policies import apply_preset, update_policy
 from telecentre.booking.services import create_booking
 from telecentre.common.errors import Conflict, PolicyViolation
 from telecentre.extensions import db
-from telecentre.sites.services import add_exception, get_site
+from telecentre.sites.services import add_exception, get_site, public_holiday
 from tests.booking.conftest import MONDAY, at
 
 
@@ -59,10 +59,13 @@ def test_opening_hours_weekend_and_holiday(clock, seat, resident):
     refused("opening_hours", resident, at(MONDAY, "07:30"), at(MONDAY, "08:15"), seat=seat)
     refused("opening_hours", resident, at(MONDAY, "15:45"), at(MONDAY, "16:15"), seat=seat)
     saturday = MONDAY + timedelta(days=5)
-    refused("opening_hours", resident, at(saturday, "10:00"), at(saturday, "10:30"), seat=seat)
+    error = refused("closed", resident, at(saturday, "10:00"), at(saturday, "10:30"), seat=seat)
+    assert "2026-12-12" in error.message
     christmas = date(2026, 12, 25)  # a Friday, a public holiday
     clock.set(at(date(2026, 12, 21), "07:00"))
-    refused("opening_hours", resident, at(christmas, "10:00"), at(christmas, "10:30"), seat=seat)
+    error = refused("closed", resident, at(christmas, "10:00"), at(christmas, "10:30"),
+                    seat=seat)
+    assert public_holiday(christmas) in error.message  # the holiday, by name
 
 
 def test_dated_exceptions_close_and_open(clock, seat, resident):
@@ -71,7 +74,8 @@ def test_dated_exceptions_close_and_open(clock, seat, resident):
     add_exception(None, site, tuesday, None, "inventory")
     add_exception(None, site, saturday, "10:00-12:00", "open Saturday")
     db.session.commit()
-    refused("opening_hours", resident, at(tuesday, "10:00"), at(tuesday, "10:30"), seat=seat)
+    error = refused("closed", resident, at(tuesday, "10:00"), at(tuesday, "10:30"), seat=seat)
+    assert "inventory" in error.message
     refused("opening_hours", resident, at(saturday, "11:45"), at(saturday, "12:15"), seat=seat)
     assert book(resident, at(saturday, "10:00"), at(saturday, "10:45"), seat=seat)
 
@@ -191,3 +195,44 @@ def test_policy_values_are_checked(app):
     policy = apply_preset(None, site, "municipal")
     assert (policy.max_booking_minutes, policy.min_gap_minutes, policy.preset) == \
         (45, 15, "municipal")
+
+
+def test_the_minimum_gap_holds_across_sites(clock, create_seat, seat, resident):
+    """A booking at Łęczna (no gap of its own) is still 15 minutes from one at Cyców (municipal
+    preset), whichever is booked first; the refusal names the other booking's site and time."""
+    apply_preset(None, get_site("cycow"), "municipal")
+    update_policy(None, get_site("leczna"), {"max_open_bookings": 5})
+    db.session.commit()
+    elsewhere = create_seat("leczna", "PC-07")
+    book(resident, at(MONDAY, "10:00"), at(MONDAY, "10:45"), seat=seat)
+    error = refused("min_gap_minutes", resident, at(MONDAY, "10:45"), at(MONDAY, "11:15"),
+                    seat=elsewhere)
+    assert "Urząd Gminy Cyców" in error.message and "10:00" in error.message
+    assert error.details["site"] == "cycow"
+    refused("min_gap_minutes", resident, at(MONDAY, "09:30"), at(MONDAY, "10:00"),
+            seat=elsewhere)
+    assert book(resident, at(MONDAY, "11:00"), at(MONDAY, "11:30"), seat=elsewhere)
+    from telecentre.booking.models import Booking
+    assert db.session.scalar(db.select(db.func.count(Booking.id))) == 2
+
+
+def test_own_booking_at_another_site_is_named(clock, create_seat, seat, resident):
+    other = create_seat("leczna", "PC-09")
+    book(resident, at(MONDAY, "10:00"), at(MONDAY, "10:30"), seat=other)
+    with pytest.raises(Conflict) as info:
+        book(resident, at(MONDAY, "10:15"), at(MONDAY, "10:45"), seat=seat)
+    db.session.rollback()
+    assert info.value.code == "overlapping_booking"
+    assert "Urząd Miejski w Łęcznej" in info.value.message and "PC-09" in info.value.message
+    assert "10:00–10:30" in info.value.message and "2026-12-07" in info.value.message
+    assert info.value.details["site"] == "leczna"
+
+
+def test_any_free_seat_gives_accessible_seats_last(clock, create_seat, create_user):
+    adapted = create_seat("cycow", "PC-01", accessible=True)
+    plain = create_seat("cycow", "PC-02")
+    first, second = create_user("resident"), create_user("resident")
+    site = get_site("cycow")
+    assert book(first, at(MONDAY, "10:00"), at(MONDAY, "10:30"), site=site).seat_id == plain.id
+    assert book(second, at(MONDAY, "10:00"), at(MONDAY, "10:30"), site=site).seat_id == \
+        adapted.id

@@ -20,6 +20,13 @@ EXPECTED = {
     "legal.edit_accessibility": ("admin", False),
     "legal.privacy": ("public", False),
     "legal.retention": ("admin", False),
+    "incidents.index": ("it", False),
+    "incidents.new": ("it", False),
+    "incidents.edit": ("it", False),
+    "incidents.report": ("it", False),
+    "records.sessions": ("records", False),
+    "records.report": ("records", False),
+    "records.public_key": ("records", False),
     "auth.login": ("public", False),
     "auth.logout": ("login", False),
     "auth.users": ("admin", False),
@@ -233,7 +240,18 @@ URL_SAMPLES = {
     "batch": lambda slug, f: _guest_passes(slug)[0].batch if f else "none",
     "agent_id": lambda slug, f: _agent(f["seat"](site=slug)).id if f else "0000-none",
     "user_id": lambda slug, f: f["user"]("it").id if f else 1,
+    "incident_id": lambda slug, f: _incident(slug).id if f else 1,
 }
+
+
+def _incident(slug):
+    from telecentre.common.time import utcnow
+    from telecentre.extensions import db
+    from telecentre.incidents.models import Incident
+    incident = Incident(title="Router down", found_at=utcnow(), sites=[slug])
+    db.session.add(incident)
+    db.session.commit()
+    return incident
 
 
 def _agent(seat):
@@ -295,6 +313,7 @@ ALLOWED = {
     "it": {"it", "admin"},
     "admin": {"admin"},
     "agent": set(),  # only an enrolled agent's bearer secret passes, never a person's session
+    "records": set(),  # the session log is off by default; tests/records covers it switched on
 }
 
 

@@ -199,7 +199,7 @@ def test_migration_numbers_entries_chained_before_it(tmp_path):
 def test_the_scheduler_job_seals(app):
     from telecentre.jobs import load_jobs, run_job
     spec = load_jobs(app)["audit.seal"]
-    assert spec.trigger == "interval" and not spec.sharded
+    assert spec.trigger == "interval"
     record(None, "job.0")
     record(None, "job.1")
     db.session.commit()

@@ -46,17 +46,17 @@ def test_secrets_are_encrypted_and_rotated(app, runner, tmp_path):
 
 
 def test_only_one_scheduler_leads(app):
-    from telecentre.jobs import Leadership
-    first, second = Leadership(app, 0), Leadership(app, 0)
-    other_shard = Leadership(app, 1)
+    from telecentre.tasks.locks import HeldLocks
+    first, second = HeldLocks(app, "first"), HeldLocks(app, "second")
+    other = HeldLocks(app, "other")
     try:
-        assert first.try_acquire()
-        assert not second.try_acquire()
-        assert other_shard.try_acquire()
+        assert first.try_acquire("scheduler")
+        assert not second.try_acquire("scheduler")
+        assert other.try_acquire("something else")
         first.release()
-        assert second.try_acquire()
+        assert second.try_acquire("scheduler")
     finally:
-        for lead in (first, second, other_shard):
+        for lead in (first, second, other):
             lead.release()
 
 

@@ -57,23 +57,26 @@ def test_series_joins_hourly_history_and_raw_samples(create_device):
 def test_jobs_are_registered(app):
     from telecentre.jobs import load_jobs
     jobs = load_jobs(app)
-    assert jobs["snmp.sweep"].sharded
+    assert jobs["snmp.sweep"].trigger == "interval"
     assert {"snmp.discovery", "snmp.rollup", "snmp.retention"} <= set(jobs)
 
 
-def test_sweep_job_polls_its_shard(app, site, create_device, snmpsim):
+def test_sweep_job_sends_batches_that_poll_every_device_once(app, site, create_device,
+                                                             snmpsim):
     from telecentre.monitoring import jobs, runtime
-    from telecentre.monitoring.models import DeviceState
-    app.config.update(SNMP_TIMEOUT=0.5)
+    from telecentre.monitoring.models import DeviceState, Sample
+    app.config.update(SNMP_TIMEOUT=0.5, SNMP_BATCH_SIZE=4)
     runtime.shutdown()
     devices = [create_device(address="127.0.1.1", port=1161, community="router",
                              kind="router") for _ in range(6)]
     try:
-        summaries = [jobs.sweep(shard=s, shards=2) for s in range(2)]
+        summary = jobs.sweep()  # the tasks run here and now (eager in tests)
     finally:
         runtime.shutdown()
-    ups = [int(s.split("/")[0]) for s in summaries]
-    assert sum(ups) == 6  # every device polled by exactly one shard
+    assert summary == "2 batches sent"
+    db.session.expire_all()
+    # Every device polled by exactly one batch.
+    assert sorted(db.session.scalars(select(Sample.device_id))) == sorted(d.id for d in devices)
     states = db.session.scalars(select(DeviceState)).all()
     assert {s.device_id for s in states} == {d.id for d in devices}
     assert all(s.status == "up" and s.sys_name == "router-test" for s in states)

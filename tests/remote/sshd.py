@@ -68,10 +68,11 @@ def _wait_for_banner(port: int, process: subprocess.Popen, log: Path) -> None:
 
 
 def start_sshd(directory: Path, host_key_types=("ed25519", "rsa"), client_key=None,
-               exclude_ports=(), max_startups: str = "50:30:100") -> Sshd:
+               exclude_ports=(), max_startups: str = "50:30:100", extra_config=()) -> Sshd:
     """Start ``sshd -D -e`` in *directory* with fresh host keys; return it once it answers.
 
-    The caller stops it (``server.process.terminate()``).
+    *extra_config* lines are appended to its configuration. The caller stops
+    it (``server.process.terminate()``).
     """
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation dir
     username = getpass.getuser()
@@ -100,6 +101,7 @@ def start_sshd(directory: Path, host_key_types=("ed25519", "rsa"), client_key=No
         f"AllowUsers {username}",
         f"MaxStartups {max_startups}",
         "LogLevel VERBOSE",
+        *extra_config,
     ]
     (directory / "sshd_config").write_text("\n".join(config) + "\n")
     log = directory / "sshd.log"
@@ -114,3 +116,23 @@ def start_sshd(directory: Path, host_key_types=("ed25519", "rsa"), client_key=No
         raise
     return Sshd("127.0.0.1", port, username, host_keys, private_text(client), directory, process)
 
+
+
+def stand_in_commands(directory: Path, scripts: dict[str, str]) -> list[str]:
+    """sshd configuration that puts stand-ins for some commands first on the PATH.
+
+    *scripts* maps a command name (``shutdown``) to a shell script body. Every
+    command the server runs then finds the stand-in first, so an action such
+    as a power-off can run for real over SSH without powering anything off.
+    """
+    bin_dir = directory / "stand-in-bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, body in scripts.items():
+        path = bin_dir / name
+        path.write_text("#!/bin/sh\n" + body)
+        path.chmod(0o755)
+    wrapper = directory / "with-stand-ins.sh"
+    wrapper.write_text(f'#!/bin/sh\nPATH={bin_dir}:$PATH\nexport PATH\n'
+                       'exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n')
+    wrapper.chmod(0o755)
+    return [f"ForceCommand {wrapper}"]

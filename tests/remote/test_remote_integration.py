@@ -126,22 +126,42 @@ def test_bad_parameters_are_refused_with_translated_messages(reachable_seat, it_
     assert db.session.scalar(select(RemoteRun)) is None
 
 
-def test_runs_lost_with_their_worker_are_finished(reachable_seat, it_user):
+def test_hosts_lost_with_their_worker_are_reported_or_run_again(app, reachable_seat, it_user):
     from datetime import timedelta
 
     from telecentre.common.time import utcnow
     from telecentre.remote.execution import recover_runs
+    from telecentre.remote.tasks import host_lock
+    from telecentre.tasks.locks import HeldLocks
     seat = reachable_seat()
-    lost = create_run(it_user, "disk_diagnostics", {}, [seat])
+    # The worker died while it ran a shutdown (not safe to repeat) and a disk check (safe).
+    shutdown = create_run(it_user, "shutdown", {}, [seat])
+    check = create_run(it_user, "disk_diagnostics", {}, [seat])
+    busy = create_run(it_user, "restart_agent", {}, [seat])
+    lost_message = create_run(it_user, "disk_diagnostics", {}, [seat])
     fresh = create_run(it_user, "disk_diagnostics", {}, [seat])
-    lost.created_at = utcnow() - timedelta(minutes=30)
+    for run in (shutdown, check, busy):
+        run.status, run.hosts[0].status, run.hosts[0].attempts = "running", "running", 1
+    lost_message.created_at = utcnow() - timedelta(minutes=30)
     db.session.commit()
-    assert recover_runs() == 1
-    db.session.commit()
-    assert (lost.status, lost.hosts[0].status) == ("finished", "error")
+    alive = HeldLocks(app, "a live worker")
+    assert alive.try_acquire(host_lock(busy.hosts[0].id))  # this one's worker is alive
+    try:
+        assert recover_runs() == 3
+    finally:
+        alive.release()
+    db.session.expire_all()
+    host = shutdown.hosts[0]
+    assert (shutdown.status, host.status) == ("finished", "lost")
+    assert "powtórzenie nie jest bezpieczne" in host.error and host.exit_code is None
+    # Run again (here and now: tasks are eager in tests), once more in all.
+    assert (check.status, check.hosts[0].status, check.hosts[0].attempts) == (
+        "finished", "done", 2)
+    assert (lost_message.status, lost_message.hosts[0].status) == ("finished", "done")
+    assert (busy.status, busy.hosts[0].status) == ("running", "running")
     assert (fresh.status, fresh.hosts[0].status) == ("queued", "queued")
     # A recovered run is not carried out any more.
-    assert execute_run(lost.id) is None
+    assert execute_run(shutdown.id) is None
 
 
 def test_ssh_key_survives_a_secrets_key_rotation(runner, reachable_seat, it_user):
@@ -158,3 +178,19 @@ def test_ssh_key_survives_a_secrets_key_rotation(runner, reachable_seat, it_user
     db.session.commit()
     execute_run(run.id)
     assert db.session.get(RemoteRun, run.id).hosts[0].status == "done"
+
+
+def test_only_read_only_actions_are_tried_again_when_the_pc_does_not_answer(
+        app, reachable_seat, it_user, closed_port):
+    from telecentre.remote.tasks import dispatch_run
+    app.config.update(REMOTE_RETRIES=2, REMOTE_CONNECT_TIMEOUT=2)
+    seat = reachable_seat(name="CLOSED", port=closed_port)
+    check = create_run(it_user, "disk_diagnostics", {}, [seat])
+    power_off = create_run(it_user, "shutdown", {}, [seat])
+    db.session.commit()
+    for run in (check, power_off):
+        dispatch_run(run.id)  # tasks run here and now in tests
+    db.session.expire_all()
+    assert [(h.status, h.attempts) for h in check.hosts] == [("unreachable", 3)]
+    assert [(h.status, h.attempts) for h in power_off.hosts] == [("unreachable", 1)]
+    assert check.status == power_off.status == "finished"

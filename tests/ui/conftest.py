@@ -16,10 +16,13 @@ OWN = "cycow"
 
 
 @pytest.fixture(scope="module")
-def live(database_url):
+def live(database_url, tmp_path_factory):
     """``telecentre serve`` (gunicorn, 2 workers) on the tests' database, with the tests'
     secret key (signed values such as calendar feed addresses are made by the tests)."""
-    server = LiveServer(database_url, workers=2, ports=PORTS, secret_key=SECRET_KEY)
+    server = LiveServer(database_url, workers=2, ports=PORTS, secret_key=SECRET_KEY,
+                        env={"TELECENTRE_SESSION_LOG_ENABLED": "true",  # its pages too
+                             "TELECENTRE_RECORDS_SIGNING_KEY_FILE": str(
+                                 tmp_path_factory.mktemp("records") / "signing.pem")})
     server.start()
     yield server
     server.stop()
@@ -62,6 +65,7 @@ def county(app, create_seat, create_user, create_booking, create_device, create_
                                    login=f"ui-{role}", locale=lang)
                  for role in ("resident", "attendant", "it", "admin")}
         users["resident"].display_name = "Anna Kowalska"
+        users["admin"].records_access = True  # named for the session log
         seats = {name: create_seat(OWN, name, accessible=(name == "PC-13"))
                  for name in ("PC-11", "PC-12", "PC-13", "PC-14")}
         now = utcnow()

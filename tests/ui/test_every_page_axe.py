@@ -31,7 +31,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
 LOCALES = {"pl": "pl-PL", "en": "en-GB", "uk": "uk-UA"}
 # The role that sees a page of each access level (every role sees the home page: its menu).
-ROLES = {"public": ("anonymous",), "login": ("resident",), "resident": ("resident",),
+ROLES = {"records": ("admin",),  # the admin of the seeded county is named for the log
+         "public": ("anonymous",), "login": ("resident",), "resident": ("resident",),
          "staff": ("attendant",), "it": ("it",), "admin": ("admin",)}
 MACHINE = re.compile(r"^/api/|\.[a-z]+$")  # the API tree; files: .ics .csv .xlsx .json
 FRAGMENT_RULES = ("document-title", "html-has-lang", "html-lang-valid", "bypass")
@@ -50,8 +51,11 @@ def get_rules(app):
 def queries():
     """Query strings that make a page show its content rather than an empty form."""
     start = local_minute_to_utc(local_today() + timedelta(days=1), 10 * 60)
+    today = local_today().isoformat()
+    records = {"resident": "ui-resident", "first": today, "last": today}
     return {"booking.new": {"start": start.isoformat()},
-            "console.residents": {"q": "Kowalska"}, "console_api.residents": {"q": "Kowalska"}}
+            "console.residents": {"q": "Kowalska"}, "console_api.residents": {"q": "Kowalska"},
+            "records.sessions": records, "records.report": records}
 
 
 def sample_values(rules, county, factories):
