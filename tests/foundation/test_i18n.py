@@ -26,7 +26,7 @@ def extracted(tmp_path_factory):
                     str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "-o", str(pot),
                     "--no-location", str(ROOT)], check=True, cwd=ROOT, capture_output=True)
     with pot.open("rb") as fh:
-        return {m.id: m for m in read_po(fh) if m.id}
+        return {(m.context, m.id): m for m in read_po(fh) if m.id}
 
 
 def _catalogues(lang):
@@ -43,9 +43,10 @@ def test_every_message_is_translated(extracted, lang):
         for message in catalog:
             forms = message.string if isinstance(message.string, tuple) else (message.string,)
             if message.id and all(forms) and not message.fuzzy:  # every plural form filled
-                translated[message.id] = message.string
+                translated[(message.context, message.id)] = message.string
     missing = sorted(set(extracted) - set(translated), key=str)
-    listing = "\n".join(f"  msgid {m if isinstance(m, str) else m[0]!r}" for m in missing)
+    listing = "\n".join(f"  {f'msgctxt {c!r} ' if c else ''}msgid "
+                         f"{m if isinstance(m, str) else m[0]!r}" for c, m in missing)
     assert missing == [], f"{len(missing)} texts lack a '{lang}' translation:\n{listing}"
 
 
