@@ -46,7 +46,7 @@ CHOICES = {
     "ui": ("tk", "console"),
     "os_backend": ("auto", "simulated", "linux", "windows"),
     "kind": ("pc", "kiosk"),
-    "lang": ("pl", "en"),
+    "lang": ("pl", "en", "uk"),
 }
 
 

@@ -7,11 +7,20 @@
 set -euo pipefail
 # Extra packages may be named on the command line (bench/snmp_sweep.py compares
 # against prometheus-snmp-exporter: `bash scripts/system-deps.sh prometheus-snmp-exporter`).
-packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2 xvfb python3-tk "$@")
+packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2 xvfb python3-tk
+          locales libreoffice-calc "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The Polish locale, so LibreOffice opens the CSV exports as a Polish user's does.
+if command -v locale-gen >/dev/null && ! locale -a 2>/dev/null | grep -qi '^pl_PL.utf-\?8$'; then
+  if [ "$(id -u)" = 0 ]; then
+    sed -i 's/^# *pl_PL.UTF-8 UTF-8/pl_PL.UTF-8 UTF-8/' /etc/locale.gen && locale-gen >/dev/null
+  else
+    echo "system-deps: not root; enable pl_PL.UTF-8 in /etc/locale.gen and run locale-gen" >&2
+  fi
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null; then
   echo "system-deps: no apt-get here; install by hand: ${missing[*]}" >&2

@@ -88,7 +88,7 @@ def init_extensions(app: Flask) -> None:
     """Bind the extensions; register the models and database settings."""
     import telecentre.common.db  # noqa: F401  (engine event listeners)
     import telecentre.models  # noqa: F401  (every table, for Alembic)
-    from telecentre.common import bodies, i18n, logs, security, templating
+    from telecentre.common import bodies, i18n, labels, logs, security, templating
     from telecentre.common.access import enforce
     from telecentre.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -99,6 +99,7 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app, babel)
     templating.init_app(app)
+    labels.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     bodies.install(app)  # before the write lock: a refused body takes no lock

@@ -16,10 +16,10 @@ class Defaults:
     # The database; SQLite under the instance folder unless told otherwise.
     DATABASE_URL = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # Languages: Polish first, English second.
+    # Languages: Polish first, English second, Ukrainian third.
     BABEL_DEFAULT_LOCALE = "pl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Warsaw"
-    LANGUAGES = ["pl", "en"]
+    LANGUAGES = ["pl", "en", "uk"]
     # Cookies: secure by default; the demo on plain http sets SECURE_COOKIES=false.
     SECURE_COOKIES = True
     SESSION_COOKIE_HTTPONLY = True

@@ -14,6 +14,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 DEMO_SEATS = {  # site: (PCs, kiosks)
@@ -71,16 +72,54 @@ def seed_demo(app) -> list[tuple[str, str, str]]:
     for module in _feature_modules("demo"):
         if hasattr(module, "seed"):
             module.seed()
+    open_around_the_clock()
     db.session.commit()
     logins_file.write_text("\n".join("\t".join(v) for v in known.values()) + "\n")
     os.chmod(logins_file, 0o600)
     return list(known.values())
 
 
+def open_around_the_clock() -> None:
+    """Open the demo sites every hour of every day, holidays too, so the demo is alive at any hour.
+
+    Only the demo does this, after the history was made with office hours.
+    """
+    from datetime import timedelta
+
+    from telecentre.common.time import local_today
+    from telecentre.sites.services import add_exception, list_sites, public_holiday, set_hours
+    always = "mon-sun 00:00-24:00"
+    today = local_today()
+    for site in list_sites():
+        if [(h.weekday, h.open_minute, h.close_minute) for h in site.hours] != [
+                (d, 0, 1440) for d in range(7)]:
+            set_hours(None, site, [always])
+        known = {e.day for e in site.exceptions}
+        for ahead in range(-1, 400):
+            day = today + timedelta(days=ahead)
+            if day not in known and public_holiday(day, "pl"):
+                add_exception(None, site, day, "00:00-24:00", note="demo")
+
+
+def _wait_for(path: Path, server: subprocess.Popen, seconds: float) -> bool:
+    """Wait until ``path`` exists (the simulated PCs are in use) or the server ends."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        if path.exists():
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def main() -> None:
     """Prepare the demo database and run the whole system until interrupted."""
     os.environ.setdefault("TELECENTRE_SECURE_COOKIES", "false")  # plain http on loopback
     os.environ.setdefault("TELECENTRE_LOG_FORMAT", "text")  # people read this terminal
+    # The simulated PCs all enrol from 127.0.0.1 within a few seconds of the start.
+    os.environ.setdefault("TELECENTRE_RATELIMIT_AGENT_ENROLL", "100 per minute")
+    # Warnings only in the terminal: every request of twenty simulated PCs would bury the
+    # logins; the access log goes to instance/demo-access.log.
+    os.environ.setdefault("TELECENTRE_LOG_LEVEL", "WARNING")
     from flask_migrate import upgrade
 
     from telecentre import create_app
@@ -102,14 +141,19 @@ def main() -> None:
     processes.append(subprocess.Popen([sys.executable, "-m", "telecentre.cli", "scheduler"]))
     processes.append(subprocess.Popen([sys.executable, "-m", "telecentre.cli", "worker",
                                        "--concurrency", "8"]))
-    print(f"\nTelecentre demo: http://127.0.0.1:{port}/\n", flush=True)
-    for login, role, password in logins:
-        print(f"  {role:10} login: {login:16} password: {password}", flush=True)
-    print("\nCtrl+C stops everything.\n", flush=True)
+    access_log = open(Path(app.instance_path) / "demo-access.log", "ab")  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "telecentre.cli", "serve", "--port",
-                               str(port), "--workers", "2"])
+                               str(port), "--workers", "2"], stdout=access_log)
     processes.append(server)
     try:
+        # The logins come last, after the start-up noise, once every site has a session.
+        ready = _wait_for(Path(app.instance_path) / "demo-agents" / "ready", server, 110)
+        print(f"\nTelecentre demo: http://127.0.0.1:{port}/\n", flush=True)
+        if not ready:
+            print("  (the simulated PCs are still starting)", flush=True)
+        for login, role, password in logins:
+            print(f"  {role:10} login: {login:16} password: {password}", flush=True)
+        print(f"\nAccess log: {access_log.name}. Ctrl+C stops everything.\n", flush=True)
         server.wait()
     except KeyboardInterrupt:
         pass

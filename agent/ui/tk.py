@@ -20,7 +20,7 @@ class TkUI:
 
     def __init__(self, t, kind):
         self.t = t
-        self.other = Translator("en" if t.lang == "pl" else "pl")
+        self.other = Translator("en" if t.lang == "pl" else "pl")  # uk: Polish beneath
         self.kind = kind
         self.events = queue.Queue()
         self.agent = None

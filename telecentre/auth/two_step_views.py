@@ -10,6 +10,7 @@ and audited.
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user
 
 from telecentre.audit.services import record
@@ -123,9 +124,11 @@ def verify():
             if method is not None:
                 _finish(user, method)
                 if method == "recovery":
-                    flash(_("You used a recovery code; %(n)d are left. New ones can be made "
-                            "on your account page.",
-                            n=two_step.recovery_codes_left(user)), "info")
+                    flash(ngettext("You used a recovery code; %(num)d is left. New ones can "
+                                   "be made on your account page.",
+                                   "You used a recovery code; %(num)d are left. New ones can "
+                                   "be made on your account page.",
+                                   two_step.recovery_codes_left(user)), "info")
                 db.session.commit()
                 return redirect(state.get("next") or url_for("home.index"))
             db.session.commit()

@@ -9,6 +9,7 @@ refuses a second holding booking of a seat even if two checks race.
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
@@ -164,8 +165,9 @@ def check_in(actor, booking: Booking, now: datetime | None = None) -> Booking:
                                 for_staff=getattr(actor, "is_staff", False))
     slot = rules.current_policy(booking.seat.site).slot_minutes
     if now < booking.start - timedelta(minutes=slot) or now >= booking.end:
-        raise Conflict(_("Check-in is open from %(n)d minutes before the start until the end.",
-                         n=slot), code="not_checkable")
+        raise Conflict(ngettext("Check-in is open from %(num)d minute before the start until "
+                                "the end.", "Check-in is open from %(num)d minutes before the "
+                                "start until the end.", slot), code="not_checkable")
     booking.status = "checked_in"
     booking.checked_in_at = now
     record(actor, "booking.check_in", target=booking, site=booking.site_id)

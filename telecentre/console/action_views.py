@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from telecentre.auth.models import User
@@ -106,8 +107,9 @@ def extend(slug, session_id):
     usage = db.session.get(UsageSession, session_id)
     minutes = request.form.get("minutes", "")
     return _run(slug, actions.extend_session, usage, minutes,
-                message=lambda c: _("%(seat)s gets %(minutes)s more minutes.",
-                                    seat=usage.seat.name, minutes=c.args["minutes"]))
+                message=lambda c: ngettext("%(seat)s gets %(num)d more minute.",
+                                           "%(seat)s gets %(num)d more minutes.",
+                                           int(c.args["minutes"]), seat=usage.seat.name))
 
 
 @bp.post("/sessions/<int:session_id>/end")

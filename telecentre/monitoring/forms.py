@@ -5,14 +5,13 @@ from wtforms import (BooleanField, IntegerField, PasswordField, SelectChoice, Se
                      StringField)
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from telecentre.common.labels import DEVICE_KINDS as DEVICE_KIND_LABELS
 from telecentre.monitoring.models import DEVICE_KINDS
 
 
 def kind_choices():
-    """The device kinds with translated labels."""
-    labels = {"router": _l("Router"), "switch": _l("Switch"), "access_point": _l("Access point"),
-              "ups": _l("UPS"), "printer": _l("Printer"), "pc": _l("PC"), "kiosk": _l("Kiosk")}
-    return [SelectChoice(k, labels[k]) for k in DEVICE_KINDS]
+    """The device kinds with their translated labels (from the label registry)."""
+    return [SelectChoice(k, DEVICE_KIND_LABELS[k]) for k in DEVICE_KINDS]
 
 
 class DeviceForm(FlaskForm):

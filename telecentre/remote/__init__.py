@@ -16,7 +16,12 @@ def init_app(app):
 
     from telecentre.common.templating import register_nav
 
+    from telecentre.common.labels import register_prefix
+
     from . import api, cli, views
+    from .labels import action_label
+    register_prefix("audit", "remote.run.",
+                    lambda name: _l("remote action: %(name)s", name=action_label(name)))
     # Defaults; each may come from TELECENTRE_REMOTE_… or the instance file.
     # Hosts at once: in all, and per site (a site's uplink); each host is a task.
     app.config.setdefault("REMOTE_MAX_PARALLEL", 50)

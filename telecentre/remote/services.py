@@ -8,6 +8,7 @@ is :func:`telecentre.remote.execution.execute_run`, a boundary that commits.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from telecentre.audit.services import record
@@ -262,8 +263,10 @@ def create_run(actor, action_name: str, params: dict | None, seats: list[Seat], 
         if get_action(action_name).admin_only and not is_admin(actor):
             raise Forbidden(_("Only administrators may run ad-hoc commands."),
                             code="admin_only")
-        raise InvalidInput(_("Confirm that you want to run this command on %(count)s "
-                             "computer(s).", count=len(seats)), code="confirmation_required")
+        raise InvalidInput(ngettext("Confirm that you want to run this command on %(num)d "
+                                    "computer.", "Confirm that you want to run this command on "
+                                    "%(num)d computers.", len(seats)),
+                           code="confirmation_required")
     action, cleaned = plan_run(actor, action_name, params, seats)
     run = RemoteRun(action=action.name, params=cleaned, requested_by_id=getattr(actor, "id", None),
                     scope=scope[:200], status="queued", created_at=utcnow())

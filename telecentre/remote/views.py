@@ -1,6 +1,7 @@
 """IT pages: launch an action, follow a run live, host keys and targets, power, ad-hoc."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -44,8 +45,8 @@ def _targets():
     ids = request.form.getlist("seat_ids")
     if ids:
         try:
-            return seats_for(seat_ids=[int(i) for i in ids]), _("%(count)s computer(s)",
-                                                               count=len(ids))
+            return seats_for(seat_ids=[int(i) for i in ids]), ngettext(
+                "%(num)d computer", "%(num)d computers", len(ids))
         except ValueError:
             raise InvalidInput(_("Choose computers from the list.")) from None
     slug = request.form.get("site", "")
@@ -105,7 +106,21 @@ def index():
 def run(run_id):
     """A run with each host's progress; the page polls the API while it runs."""
     run = get_run(run_id)
-    return render_template("remote/run.html", run=run, action=get_action(run.action))
+    return render_template("remote/run.html", run=run, action=get_action(run.action),
+                           progress=progress_texts(len(run.hosts)),
+                           finished=sum(h.status not in ("queued", "running")
+                                        for h in run.hosts))
+
+
+def progress_texts(total: int) -> list[str]:
+    """Return "n of total computers finished" for every n, in the reader's language.
+
+    The page's script picks the line for the count it polls, so the live
+    progress reads as words with the right plural form, not as codes.
+    """
+    return [ngettext("Finished on %(done)d of %(num)d computer.",
+                     "Finished on %(done)d of %(num)d computers.", total, done=n)
+            for n in range(total + 1)]
 
 
 @bp.route("/adhoc", methods=["GET", "POST"])

@@ -37,7 +37,7 @@ def subnets_command(slug, cidrs):
 @click.argument("specs", nargs=-1, required=True)
 @fail_on_domain_error
 def hours_command(slug, specs):
-    """Set the weekly hours, e.g. 'mon-fri 08:00-16:00' 'sat 09:00-13:00'."""
+    """Set the weekly hours, e.g. 'mon-fri 08:00-16:00' 'sat 09:00-13:00' (or 'pon-pt …')."""
     from telecentre.sites.services import get_site, set_hours
     site = get_site(slug)
     set_hours(None, site, specs)

@@ -24,7 +24,7 @@ SEVEN_SITES = (
     ("spiczyn", "Urząd Gminy Spiczyn", "Spiczyn 19, 21-025 Spiczyn"),
 )
 DEFAULT_HOURS = ("mon-fri 08:00-16:00",)
-_SPEC = re.compile(r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
+_SPEC = re.compile(r"^(?P<days>[^\W\d]+(?:-[^\W\d]+)?(?:,[^\W\d]+(?:-[^\W\d]+)?)*)\s+"
                    r"(?P<from>\d{1,2}:\d{2})-(?P<to>\d{1,2}:\d{2})$")
 
 
@@ -67,11 +67,50 @@ def _minute(text: str) -> int:
     return hours * 60 + minutes
 
 
+# Day names as people type them: English codes, Polish and Ukrainian abbreviations.
+WEEKDAY_NAMES = {
+    "en": WEEKDAYS,
+    "pl": ("pon", "wt", "śr", "czw", "pt", "sob", "nd"),
+    "uk": ("пн", "вт", "ср", "чт", "пт", "сб", "нд"),
+}
+_DAY_ALIASES = {name: i for names in WEEKDAY_NAMES.values() for i, name in enumerate(names)}
+_DAY_ALIASES |= {"sr": 2, "śro": 2, "czw": 3, "pią": 4, "pia": 4, "niedz": 6, "ndz": 6,
+                 "nie": 6, "wto": 1, "sb": 5}
+
+
+def _weekday(name: str) -> int:
+    try:
+        return _DAY_ALIASES[name]
+    except KeyError:
+        raise ValueError(name) from None
+
+
+def format_hours(hours, language: str = "en") -> list[str]:
+    """Return weekly hours as lines like ``pon-pt 08:00-16:00`` in ``language``'s day names.
+
+    ``hours`` are (weekday, open, close) rows; runs of days with the same
+    hours share a line, and ``parse_hours`` reads every line back.
+    """
+    names = WEEKDAY_NAMES.get(language, WEEKDAYS)
+    by_time: dict[tuple[int, int], list[int]] = {}
+    for day, start, end in sorted(hours):
+        by_time.setdefault((start, end), []).append(day)
+    lines = []
+    for (start, end), days in sorted(by_time.items(), key=lambda kv: kv[1][0]):
+        runs, first = [], days[0]
+        for i, day in enumerate(days):
+            if i + 1 == len(days) or days[i + 1] != day + 1:  # a run of days ends here
+                runs.append(names[first] if first == day else f"{names[first]}-{names[day]}")
+                first = days[i + 1] if i + 1 < len(days) else day
+        lines.append(f"{','.join(runs)} {format_minute(start)}-{format_minute(end)}")
+    return lines
+
+
 def _days(spec: str) -> list[int]:
     days: list[int] = []
     for part in spec.split(","):
         first, _sep, last = part.partition("-")
-        a, b = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        a, b = _weekday(first), _weekday(last or first)
         if b < a:
             raise ValueError(part)
         days.extend(range(a, b + 1))
@@ -102,8 +141,15 @@ def parse_hours(specs) -> list[tuple[int, int, int]]:
     rows.sort()
     for (d1, _o1, c1), (d2, o2, _c2) in zip(rows, rows[1:], strict=False):
         if d1 == d2 and o2 < c1:
-            raise InvalidInput(_("Opening hours on %(day)s overlap.", day=WEEKDAYS[d1]))
+            raise InvalidInput(_("Opening hours on %(day)s overlap.",
+                                 day=format_day(d1)))
     return rows
+
+
+def format_day(weekday: int) -> str:
+    """Return the full name of ``weekday`` (0 = Monday) in the reader's language."""
+    from babel.dates import get_day_names
+    return get_day_names("wide", locale=_reader_language())[weekday]
 
 
 def set_hours(actor, site: Site, specs) -> None:
@@ -142,14 +188,33 @@ def address_in_site(site: Site, address: str) -> bool:
     return any(ip in netaddr.IPNetwork(cidr) for cidr in site.subnets or [])
 
 
-_HOLIDAYS: dict[int, holidays.HolidayBase] = {}
+_HOLIDAYS: dict[tuple[int, str], holidays.HolidayBase] = {}
 
 
-def public_holiday(day: date) -> str | None:
-    """Return the name of the Polish public holiday on ``day``, or None."""
-    if day.year not in _HOLIDAYS:
-        _HOLIDAYS[day.year] = holidays.country_holidays("PL", years=day.year)
-    return _HOLIDAYS[day.year].get(day)
+# The reader's language -> the name the ``holidays`` package gives its own translations
+# (Polish, English, Ukrainian); anything else reads the Polish names.
+HOLIDAY_LANGUAGES = {"pl": "pl", "en": "en_US", "uk": "uk"}
+
+
+def _reader_language() -> str:
+    from flask import has_request_context
+    if not has_request_context():
+        return "pl"
+    from flask_babel import get_locale
+    return str(get_locale() or "pl")
+
+
+def public_holiday(day: date, language: str | None = None) -> str | None:
+    """Return the name of the Polish public holiday on ``day`` in ``language``, or None.
+
+    ``language`` defaults to the reader's (Polish outside a request); the names
+    are the ``holidays`` package's own, so "Boże Narodzenie" is never a code.
+    """
+    lang = HOLIDAY_LANGUAGES.get(language or _reader_language(), "pl")
+    key = (day.year, lang)
+    if key not in _HOLIDAYS:
+        _HOLIDAYS[key] = holidays.country_holidays("PL", years=day.year, language=lang)
+    return _HOLIDAYS[key].get(day)
 
 
 def intervals_on(site: Site, day: date) -> list[tuple[int, int]]:

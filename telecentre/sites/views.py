@@ -1,22 +1,23 @@
 """Admin pages: the sites, their hours and subnets."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import get_locale
 from flask_login import current_user
 
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
 from telecentre.extensions import db
 from telecentre.sites.forms import HoursForm, SubnetsForm
-from telecentre.sites.models import WEEKDAYS
 from telecentre.sites.resolvers import site_from_slug
-from telecentre.sites.services import format_minute, get_site, list_sites, set_hours, set_subnets
+from telecentre.sites.services import format_hours, get_site, list_sites, set_hours, set_subnets
 
 bp = Blueprint("sites", __name__, url_prefix="/admin/sites")
 
 
 def _hours_lines(site) -> str:
-    return "\n".join(f"{WEEKDAYS[h.weekday]} {format_minute(h.open_minute)}-"
-                     f"{format_minute(h.close_minute)}" for h in site.hours)
+    """The site's weekly hours with day names in the reader's language (``pon-pt 08:00-16:00``)."""
+    return "\n".join(format_hours([(h.weekday, h.open_minute, h.close_minute)
+                                   for h in site.hours], str(get_locale())))
 
 
 @bp.get("/")

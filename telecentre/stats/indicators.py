@@ -98,15 +98,36 @@ def _cells(row) -> list:
             row["unique_users"], row["sessions"], row["hours_available"], row["hours_used"]]
 
 
-def to_csv(report: dict) -> bytes:
-    """Return the report as CSV (UTF-8 with a BOM so that spreadsheets read the diacritics)."""
+def csv_dialect(locale: str) -> tuple[str, str]:
+    """Return (field separator, decimal mark) a spreadsheet in ``locale`` reads.
+
+    Where the decimal mark is a comma (Polish, Ukrainian) spreadsheets split
+    CSV on semicolons, as Excel and LibreOffice do in those locales.
+    """
+    from babel.numbers import get_decimal_symbol
+    decimal = get_decimal_symbol(locale)
+    return (";" if decimal == "," else ","), decimal
+
+
+def to_csv(report: dict, locale: str | None = None) -> bytes:
+    """Return the report as CSV for a spreadsheet in ``locale`` (default: the reader's).
+
+    UTF-8 with a BOM so that spreadsheets read the diacritics; semicolons and
+    a decimal comma for Polish, commas and a decimal point for English.
+    """
+    if locale is None:
+        from flask_babel import get_locale
+        locale = str(get_locale() or "pl")
+    separator, decimal = csv_dialect(locale)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=separator)
     writer.writerow([_("Granularity"), *headers()])
     names = {"month": _("month"), "quarter": _("quarter"), "year": _("year")}
     for period in PERIODS:
         for row in report[period]:
-            writer.writerow([names[period], *_cells(row)])
+            writer.writerow([names[period], *(str(c).replace(".", decimal)
+                                              if isinstance(c, float) else c
+                                              for c in _cells(row))])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -18,9 +18,16 @@ def test_health_reads_real_figures_without_psutil(monkeypatch):
     assert figures["uptime_seconds"] > 0 and figures["os_user"] == "public"
 
 
-def test_every_string_exists_in_polish_and_english():
-    for key, (polish, english) in STRINGS.items():
-        assert polish and english, key
+def test_every_string_exists_in_polish_english_and_ukrainian():
+    for key, (polish, english, ukrainian) in STRINGS.items():
+        assert polish and english and ukrainian, key
+        # The same placeholders in every language, so no line fails to format.
+        assert {f for f in ("{minutes}", "{time}", "{seat}", "{site}", "{message}")
+                if f in polish} == {f for f in ("{minutes}", "{time}", "{seat}", "{site}",
+                                                "{message}") if f in ukrainian}, key
+    uk = Translator("uk")
+    assert uk("warning", minutes=5) == "Залишилося 5 хв. Збережіть свою роботу."
+    assert uk.accept_language().startswith("uk, ")
     pl, en = Translator("pl"), Translator("en")
     assert pl("walk_in_offline") == "Serwer jest niedostępny, poproś opiekuna sali o pomoc."
     assert en("walk_in_offline") == "The server is unreachable, please ask the attendant."
@@ -35,6 +42,8 @@ def test_every_string_exists_in_polish_and_english():
         ({"LANG": "pl_PL.UTF-8"}, None, "pl"),
         ({"LANG": "en_GB.UTF-8"}, "pl", "pl"),
         ({"LANG": "de_DE.UTF-8"}, None, "pl"),
+        ({"LANG": "uk_UA.UTF-8"}, None, "uk"),
+        ({"LANG": "en_GB.UTF-8"}, "uk", "uk"),
     ],
 )
 def test_language_from_option_then_locale_polish_by_default(monkeypatch, env, requested, expected):

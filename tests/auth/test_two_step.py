@@ -148,7 +148,7 @@ def test_recovery_code_works_once(app, enrolled):
     Auth(client).login(user)
     reply = _post(client, "/login/two-step", recovery_code=codes[3].upper())
     assert reply.status_code == 302 and _me(client).status_code == 200
-    assert "Pozostało kodów zapasowych: 9" in client.get("/").get_data(as_text=True)
+    assert "Użyto kodu zapasowego; zostało 9." in client.get("/").get_data(as_text=True)
     again = app.test_client()
     Auth(again).login(user)
     reply = _post(again, "/login/two-step", recovery_code=codes[3])

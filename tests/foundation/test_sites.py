@@ -78,8 +78,17 @@ def test_cli_hours_and_subnets(runner, site):
     assert result.exit_code == 0
     assert intervals_on(site("milejow"), date(2026, 12, 6)) == [(0, 1440)]
     result = runner.invoke(args=["sites", "hours", "milejow", "mon-fri 9-17"])
-    assert result.exit_code == 1 and "mon-fri 08:00-16:00" in result.output
+    assert result.exit_code == 1 and "pon-pt 08:00-16:00" in result.output  # Polish day names
     assert intervals_on(site("milejow"), date(2026, 12, 6)) == [(0, 1440)]
+    # Polish (and Ukrainian) day names are read too; Sunday 6 December stays closed.
+    result = runner.invoke(args=["sites", "hours", "milejow", "pon-pt 08:00-16:00",
+                                 "sob 09:00-13:00"])
+    assert result.exit_code == 0, result.output
+    assert intervals_on(site("milejow"), date(2026, 12, 5)) == [(540, 780)]
+    assert intervals_on(site("milejow"), date(2026, 12, 6)) == []
+    result = runner.invoke(args=["sites", "hours", "milejow", "пн-нд 00:00-24:00"])
+    assert result.exit_code == 0 and intervals_on(site("milejow"), date(2026, 12, 6)) == [
+        (0, 1440)]
     result = runner.invoke(args=["sites", "subnets", "milejow", "10.30.1.0/24", "10.30.2.0/24"])
     assert result.exit_code == 0
     assert site("milejow").subnets == ["10.30.1.0/24", "10.30.2.0/24"]

@@ -43,6 +43,22 @@ def test_api_run_with_live_progress(client, reachable_seat, it_user):
     assert "Filesystem" in host["output_tail"]
     page = client.get(f"/it/remote/runs/{run['id']}").get_data(as_text=True)
     assert "Filesystem" in page and seat.name in page
+    # The progress reads as words in the reader's language, with the plural form of the count.
+    assert "Zakończono na 1 z 1 komputera." in page
+
+
+def test_run_page_names_its_parameters_without_json(client, reachable_seat, it_user):
+    seat = reachable_seat()
+    auth = signed_in(client, it_user)
+    reply = client.post("/api/v1/remote/runs", json={"action": "collect_logs",
+                                                      "params": {"lines": "40"},
+                                                      "seat_ids": [seat.id]},
+                        headers={"X-CSRFToken": auth.csrf_token("/it/remote/")})
+    assert reply.status_code == 202, reply.json
+    run = poll_until_finished(client, reply.json["id"])
+    page = client.get(f"/it/remote/runs/{run['id']}").get_data(as_text=True)
+    assert "<dt>Liczba wierszy dziennika</dt><dd><code>40</code></dd>" in page
+    assert '{&#34;lines&#34;' not in page and '{"lines"' not in page.split("<main")[1]
 
 
 @pytest.mark.parametrize("role", ["it", "attendant"])

@@ -43,10 +43,10 @@ def test_csv_and_xlsx_exports(history, admin_client):
     reply = admin_client.get("/stats/indicators.csv?year=2026")
     assert reply.status_code == 200 and reply.mimetype == "text/csv"
     text = reply.data.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][0] == "Szczegółowość" and rows[0][2] == "Placówka"  # Polish by default
     june = [r for r in rows if r[1] == "2026-06" and r[2] == "Urząd Gminy Cyców"][0]
-    assert june[3:] == ["1", "1", "2", "3", "6", "312.0", "3.7"]
+    assert june[3:] == ["1", "1", "2", "3", "6", "312,0", "3,7"]
     reply = admin_client.get("/stats/indicators.xlsx?year=2026")
     assert reply.status_code == 200
     book = load_workbook(io.BytesIO(reply.data))
@@ -70,3 +70,52 @@ def test_printable_and_json_forms(history, admin_client):
     assert cycow["sessions"] == 6 and cycow["start"] == "2026-06-01"
     bad = admin_client.get("/api/v1/stats/indicators?year=abc")
     assert bad.status_code == 422 and bad.get_json()["error"] == "invalid_input"
+
+
+def test_csv_follows_the_readers_spreadsheet_conventions(history, admin_client):
+    """Polish: semicolons and a decimal comma, BOM kept; English: commas and a point."""
+    polish = admin_client.get("/stats/indicators.csv?year=2026").data
+    assert polish.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(polish.decode("utf-8-sig")), delimiter=";"))
+    june = [r for r in rows if r[1] == "2026-06" and r[2] == "Urząd Gminy Cyców"][0]
+    assert june[3:] == ["1", "1", "2", "3", "6", "312,0", "3,7"]
+    from telecentre.stats.indicators import indicators, to_csv
+    english = to_csv(indicators(2026), "en").decode("utf-8-sig")
+    june = [r for r in csv.reader(io.StringIO(english))
+            if r[1] == "2026-06" and r[2] == "Urząd Gminy Cyców"][0]
+    assert june[8:] == ["312.0", "3.7"]
+
+
+def _polish_locale() -> str | None:
+    import subprocess
+    names = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.split()
+    return next((n for n in names if n.lower() in ("pl_pl.utf8", "pl_pl.utf-8")), None)
+
+
+def test_libreoffice_in_a_polish_locale_reads_numbers_as_numbers(history, admin_client,
+                                                                  tmp_path):
+    """Open the CSV as a Polish LibreOffice does; numbers land in numeric cells, columns split."""
+    import os
+    import shutil
+    import subprocess
+    soffice, pl_locale = shutil.which("soffice"), _polish_locale()
+    if not soffice or not pl_locale:
+        pytest.skip("needs libreoffice-calc and the pl_PL.UTF-8 locale (scripts/system-deps.sh)")
+    source = tmp_path / "indicators.csv"
+    source.write_bytes(admin_client.get("/stats/indicators.csv?year=2026").data)
+    env = dict(os.environ, LC_ALL=pl_locale, LANG=pl_locale, LANGUAGE="pl",
+               HOME=str(tmp_path))  # a fresh LibreOffice profile, Polish like its user
+    # The import dialog's Polish defaults: semicolon (59), quote (34), UTF-8 (76), from
+    # line 1; numbers are read in the locale's own format (the language token is left out).
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--infilter=CSV:59,34,76,1", "--convert-to", "xlsx",
+                    "--outdir", str(tmp_path), str(source)],
+                   env=env, check=True, capture_output=True, timeout=180)
+    book = load_workbook(tmp_path / "indicators.xlsx")
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["Szczegółowość", "Okres", "Placówka"] and len(header) == 10
+    june = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)
+            if row[1].value == "2026-06" and row[2].value == "Urząd Gminy Cyców"][0]
+    assert june[3:] == [1, 1, 2, 3, 6, 312, 3.7]
+    assert all(isinstance(v, (int, float)) for v in june[3:])

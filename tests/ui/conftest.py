@@ -77,6 +77,11 @@ def county(app, create_seat, create_user, create_booking, create_device, create_
                              user_id=users["resident"].id, started_at=now - timedelta(minutes=10),
                              minutes_granted=60)
         db.session.add(usage)
+        # An ended session, so that pages show an end reason (a code until translated).
+        db.session.add(UsageSession(site_id=site.id, seat_id=seats["PC-11"].id, kind="walk_in",
+                                    user_id=users["resident"].id, minutes_granted=30,
+                                    started_at=now - timedelta(minutes=50),
+                                    ended_at=now - timedelta(minutes=20), end_reason="time_up"))
         db.session.commit()
         later = create_booking(seats["PC-14"], users["resident"],
                                now.replace(second=0, microsecond=0) + timedelta(hours=3),

@@ -1,5 +1,5 @@
-"""Every HTML page of the app, in Polish and in English, in real chromium against a real
-server, checked with axe-core for WCAG 2.1 A and AA.
+"""Every HTML page of the app, in Polish, English and Ukrainian, in real chromium against a
+real server, checked with axe-core for WCAG 2.1 A and AA and for codes shown untranslated.
 
 The pages are not a hand-made list: every GET route of the url_map is a page unless a
 rule says it is machine-readable (the ``/api/`` tree, a path with a file extension such
@@ -25,10 +25,11 @@ from tests.browser import axe_violations, duplicate_ids, needs_chromium, sign_in
 from tests.conftest import PASSWORD
 from tests.foundation.test_access_matrix import URL_SAMPLES
 from tests.ui.conftest import OWN
+from tests.ui.untranslated import page_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
-LOCALES = {"pl": "pl-PL", "en": "en-GB"}
+LOCALES = {"pl": "pl-PL", "en": "en-GB", "uk": "uk-UA"}
 # The role that sees a page of each access level (every role sees the home page: its menu).
 ROLES = {"records": ("admin",),  # the admin of the seeded county is named for the log
          "public": ("anonymous",), "login": ("resident",), "resident": ("resident",),
@@ -134,6 +135,7 @@ def check_page(page, base, url, lang):
         problems.append(report)
     if duplicate_ids(page):
         problems.append(f"ids used more than once: {duplicate_ids(page)}")
+    problems += page_problems(page, lang)  # codes, JSON or escapes instead of words
     return ("fragment" if fragment else "page"), problems
 
 

@@ -8,8 +8,14 @@
   var labels = JSON.parse(table.dataset.labels || "{}");
   var messages = JSON.parse(table.dataset.messages || "{}");
   function label(code) { return labels[code] || code; }
+  var progress = document.getElementById("run-progress");
+  var texts = progress ? JSON.parse(progress.dataset.texts || "[]") : [];
   function update(run) {
     status.textContent = label(run.status);
+    var finished = run.hosts.filter(function (h) {
+      return h.status !== "queued" && h.status !== "running";
+    }).length;
+    if (progress && texts[finished]) { progress.textContent = texts[finished]; }
     run.hosts.forEach(function (host) {
       var row = table.querySelector('tr[data-host="' + host.id + '"]');
       if (!row) { return; }
