@@ -61,7 +61,7 @@ COMMUNITY = "bench"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "bench-password-1"
 
-TRIVIAL_APP = '''"""The trivial app of bench/hot_paths.py: a JSON body in, a small JSON reply out."""
+TRIVIAL_APP = '''"""The trivial app of bench/hot_paths.py: JSON body in, small JSON out."""
 from flask import Flask, jsonify, request
 
 app = Flask(__name__)
@@ -78,7 +78,7 @@ def healthz():
     return jsonify({"status": "ok"})
 '''
 
-BENCH_APP = '''"""The production app (wsgi.py) plus an empty page on the same layout, for the bench."""
+BENCH_APP = '''"""The production app (wsgi.py) plus an empty page on its layout."""
 from flask import render_template
 
 from telecentre.common.access import access
@@ -403,9 +403,12 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=240.0, help="seconds in all, at most")
     parser.add_argument("--devices", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--only", default="", help="comma-separated: heartbeat,booking,sweep,"
+                        "console,county (default: all)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     began = time.monotonic()
+    only = {w.strip() for w in args.only.split(",") if w.strip()}
 
     def left():
         return args.budget - (time.monotonic() - began)
@@ -451,6 +454,8 @@ def main(argv=None):
 
         def ab(name, a, b, ratio):
             """Rounds of a() and b(), alternating which runs first; ratio(a, b) kept."""
+            if only and name.split("_")[0] not in only:
+                return
             for r in range(args.rounds):
                 if left() < 0:
                     notes.append(f"{name}: stopped after {r} rounds (budget)")
@@ -513,37 +518,38 @@ def main(argv=None):
         from telecentre.monitoring.simulator import NetSnmpd
         from telecentre.monitoring.services import spec_for
         from telecentre.monitoring.sweeps import devices_to_poll, run_sweep
-        snmpd = NetSnmpd(endpoints(args.devices), community=COMMUNITY).start()
-        with app.app_context():
-            runner = runtime.runner(app.config)
-            concurrency = app.config.get("SNMP_CONCURRENCY", poller.DEFAULT_CONCURRENCY)
-            run_sweep(runner)  # discovery and first contact, not timed
-            db.session.commit()
-            up = []
-
-            def poll_alone():
-                specs = [spec_for(d) for d in devices_to_poll()]
-                db.session.rollback()
-                t0 = time.perf_counter()
-                results = runner.call(poller.sweep, runner.client, specs, concurrency)
-                up.append(sum(r.ok for r in results))
-                return time.perf_counter() - t0
-
-            def sweep_job():
-                t0 = time.perf_counter()
-                report = run_sweep(runner)
+        if not only or "sweep" in only:
+            snmpd = NetSnmpd(endpoints(args.devices), community=COMMUNITY).start()
+            with app.app_context():
+                runner = runtime.runner(app.config)
+                concurrency = app.config.get("SNMP_CONCURRENCY", poller.DEFAULT_CONCURRENCY)
+                run_sweep(runner)  # discovery and first contact, not timed
                 db.session.commit()
-                up.append(report.up)
-                return time.perf_counter() - t0
+                up = []
 
-            ab("sweep_vs_poll", sweep_job, poll_alone, lambda x, y: x / y)
-            if min(up, default=args.devices) < args.devices:
-                notes.append(f"sweep: fewest devices answering in a round {min(up)}"
-                             f"/{args.devices}")
-            runtime.shutdown()
-            db.session.remove()
-        snmpd.stop()
-        snmpd = None
+                def poll_alone():
+                    specs = [spec_for(d) for d in devices_to_poll()]
+                    db.session.rollback()
+                    t0 = time.perf_counter()
+                    results = runner.call(poller.sweep, runner.client, specs, concurrency)
+                    up.append(sum(r.ok for r in results))
+                    return time.perf_counter() - t0
+
+                def sweep_job():
+                    t0 = time.perf_counter()
+                    report = run_sweep(runner)
+                    db.session.commit()
+                    up.append(report.up)
+                    return time.perf_counter() - t0
+
+                ab("sweep_vs_poll", sweep_job, poll_alone, lambda x, y: x / y)
+                if min(up, default=args.devices) < args.devices:
+                    notes.append(f"sweep: fewest devices answering in a round {min(up)}"
+                                 f"/{args.devices}")
+                runtime.shutdown()
+                db.session.remove()
+            snmpd.stop()
+            snmpd = None
 
         ab("county_vs_empty",
            lambda: page_median(sessions, APP_PORT, "/it/health", args.seconds), empty,

@@ -85,7 +85,8 @@ def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Sea
                               _("This site has no computer that can be booked."))
     locks = [resident] + ([site] if policy.walk_in_share_percent else [])
     serialized(db.session, *locks)
-    rules.check_resident(resident, policy, start, end, now)
+    if not rules.resident_within_policy(resident, policy, start, end, now):
+        rules.check_resident(resident, policy, start, end, now)  # names the rule broken
     rules.check_walk_in_share(site, policy, start, end)
     for candidate in candidates:
         if not seat_is_free(candidate, start, end, now):
@@ -99,8 +100,38 @@ def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Sea
                      "walk-in queue."), code="no_free_seat")
 
 
+def _insert_returning(resident, seat: Seat, start, end, source, created_by) -> Booking | None:
+    """PostgreSQL: ``INSERT … ON CONFLICT DO NOTHING RETURNING``, no savepoint and no error.
+
+    The exclusion constraint (another holding booking of the seat then) and the open-code
+    index are the arbiters; None when either refused. Returns the new ORM row.
+    """
+    from sqlalchemy.dialects.postgresql import insert
+    return db.session.execute(
+        insert(Booking).values(site_id=seat.site_id, seat_id=seat.id, resident_id=resident.id,
+                               start=start, end=end, status="booked", code=new_code(),
+                               source=source, created_by_id=created_by, created_at=utcnow())
+        .on_conflict_do_nothing().returning(Booking)).scalar_one_or_none()
+
+
 def _insert(actor, resident, seat: Seat, start, end, source) -> Booking | None:
-    """Insert the booking in a savepoint; None when the exclusion constraint refuses it."""
+    """Insert the booking; None when the exclusion constraint refuses it.
+
+    PostgreSQL: ``_insert_returning``; a refusal is an overlap unless the seat is still
+    free (then the random code clashed: draw again). SQLite: in a savepoint.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        for _attempt in range(8):
+            booking = _insert_returning(resident, seat, start, end, source,
+                                        getattr(actor, "id", None))
+            if booking is not None:
+                _audit_new(actor, resident, seat, booking, source)
+                return booking
+            if db.session.scalar(select(exists().where(
+                    Booking.seat_id == seat.id, Booking.status.in_(HOLDING_STATUSES),
+                    Booking.start < end, Booking.end > start))):
+                return None  # the seat is taken then
+        raise Conflict(_("Could not find a free booking code. Please try again."), code="code")
     for _attempt in range(8):
         booking = Booking(site_id=seat.site_id, seat_id=seat.id, resident_id=resident.id,
                           start=start, end=end, status="booked", code=new_code(), source=source,
@@ -116,11 +147,16 @@ def _insert(actor, resident, seat: Seat, start, end, source) -> Booking | None:
             if kind == "code":
                 continue  # a code clash among the site's open bookings: draw again
             raise
-        record(actor, "booking.create", target=booking, site=seat.site_id,
-               details={"seat": seat.name, "start": start.isoformat(), "end": end.isoformat(),
-                        "resident": resident.login, "source": source})
+        _audit_new(actor, resident, seat, booking, source)
         return booking
     raise Conflict(_("Could not find a free booking code. Please try again."), code="code")
+
+
+def _audit_new(actor, resident, seat: Seat, booking: Booking, source: str) -> None:
+    record(actor, "booking.create", target=booking, site=seat.site_id,
+           details={"seat": seat.name, "start": booking.start.isoformat(),
+                    "end": booking.end.isoformat(), "resident": resident.login,
+                    "source": source})
 
 
 def integrity_kind(exc: IntegrityError) -> str:
@@ -244,7 +280,13 @@ def booking_of(resident, booking_id: int) -> Booking:
     return booking
 
 
+_STATUS_LABELS = {  # one gettext per call, not five: the console lists hundreds of bookings
+    "booked": lambda: _("booked"), "checked_in": lambda: _("checked in"),
+    "completed": lambda: _("completed"), "cancelled": lambda: _("cancelled"),
+    "released": lambda: _("released (no-show)")}
+
+
 def status_label(status: str) -> str:
     """Return the translated name of a booking status."""
-    return {"booked": _("booked"), "checked_in": _("checked in"), "completed": _("completed"),
-            "cancelled": _("cancelled"), "released": _("released (no-show)")}.get(status, status)
+    label = _STATUS_LABELS.get(status)
+    return label() if label is not None else status
