@@ -1,14 +1,14 @@
 """The heartbeat rate limit counts in the agent's own row (no extra transaction).
 
 Revision ID: b18a0c4e7d21
-Revises: 4c8f0b2e6d19
+Revises: c3a9f0d2b871
 Create Date: 2026-12-04 21:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "b18a0c4e7d21"
-down_revision = "4c8f0b2e6d19"
+down_revision = "c3a9f0d2b871"
 branch_labels = None
 depends_on = None
 
