@@ -17,6 +17,7 @@ FEATURES = (
     "telecentre.agent_api",
     "telecentre.stats",
     "telecentre.console",
+    "telecentre.legal",
 )
 
 TEMPLATE_FOLDER = "../templates"

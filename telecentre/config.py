@@ -7,6 +7,7 @@ parsed as JSON when they look like JSON (numbers, true/false, lists), so
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class Defaults:
@@ -80,6 +81,24 @@ class Defaults:
     SMTP_STARTTLS = False
     MAIL_FROM = "telecentre@localhost"
     ALERT_RECIPIENTS: list = []
+    # The public body that runs the service: the privacy notice's controller and the
+    # accessibility statement's entity (docs/operations.md, "Public body").
+    PUBLIC_BODY_NAME = "Starostwo Powiatowe w Łęcznej"
+    PUBLIC_BODY_ADDRESS = "al. Jana Pawła II 95A, 21-010 Łęczna"
+    # Where residents write about their data, and the data protection officer's address
+    # (empty: by post to PUBLIC_BODY_ADDRESS).
+    PRIVACY_CONTACT_EMAIL = ""
+    DPO_EMAIL = ""
+    # Retention (RODO) beside RETENTION_DAYS (bookings and who used a seat, see
+    # telecentre.stats): the personal details of audit entries (login, address, names;
+    # the entry itself stays in the chain) and the agents' raw event log, in days.
+    AUDIT_PERSONAL_RETENTION_DAYS = 365
+    AGENT_EVENT_RETENTION_DAYS = 90
+    # The address residents reach the service at: absolute links in calendar feeds and
+    # mails, and calendar UIDs, are built from it, never from the request's Host header.
+    PUBLIC_BASE_URL = "http://localhost"
+    # The privacy notice's version; a resident's account keeps the version accepted.
+    PRIVACY_NOTICE_VERSION = "2026-12-04"
 
 
 def load(app, overrides=None):
@@ -124,6 +143,10 @@ def _finish(app):
     if not set(required) <= {"it", "admin"}:
         raise ValueError("REQUIRE_TOTP_FOR may hold only 'it' and 'admin'")
     cfg["REQUIRE_TOTP_FOR"] = list(required)
+    base = urlsplit(str(cfg.get("PUBLIC_BASE_URL") or ""))
+    if base.scheme not in ("http", "https") or not base.hostname or base.query or base.fragment:
+        raise ValueError("PUBLIC_BASE_URL must be an http(s) address such as "
+                         "https://telecentrum.example.pl")
 
 
 def _networks(value, name):

@@ -86,6 +86,7 @@ def main() -> None:
     from telecentre.extensions import db
     from telecentre.sites.services import seed_sites
     port = int(os.environ.get("PORT", "5000"))
+    os.environ.setdefault("TELECENTRE_PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     app = create_app()
     with app.app_context():
         upgrade()

@@ -1,8 +1,8 @@
 """Every feature's models, imported in one place for Alembic and the tests."""
 from telecentre.agent_api.models import Agent, AgentEvent, Command, EnrollmentToken  # noqa: F401
 from telecentre.alerts.models import Alert  # noqa: F401
-from telecentre.audit.models import AuditEntry  # noqa: F401
-from telecentre.auth.models import ApiToken, User  # noqa: F401
+from telecentre.audit.models import AuditEntry, AuditPersonal  # noqa: F401
+from telecentre.auth.models import ApiToken, ReservedLogin, User  # noqa: F401
 from telecentre.booking.models import Booking, CalendarFeed, QueueEntry  # noqa: F401
 from telecentre.ops.models import JobRun  # noqa: F401
 from telecentre.remote.models import (HostKey, PowerSchedule, RemoteRun,  # noqa: F401
@@ -16,3 +16,4 @@ from telecentre.sites.models import OpeningException, OpeningHours, Site, SitePo
 from telecentre.monitoring.models import Device, DeviceState, HourlySample, Sample  # noqa: F401
 from telecentre.console.models import GuestPass, ResidentNotice  # noqa: F401
 from telecentre.common.ratelimit import RateLimitCounter  # noqa: F401
+from telecentre.legal.models import AccessibilityStatement  # noqa: F401

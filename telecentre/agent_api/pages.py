@@ -1,5 +1,5 @@
 """IT pages for the PCs' agents: who reports, enrolment tokens, revocation, secret rotation."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -50,7 +50,8 @@ def _render(form, status=200, token=None, token_site=None):
     agents = db.session.scalars(query).all()
     return render_template("agents/index.html", agents=agents, form=form, site=site,
                            sites=list_sites(), revoke_form=RevokeForm(), token=token,
-                           token_site=token_site, server_url=request.host_url.rstrip("/")), status
+                           token_site=token_site,
+                           server_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/")), status
 
 
 @bp.get("/")

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from telecentre.common.time import utcnow
 from telecentre.common.types import UTCDateTime
@@ -18,6 +18,13 @@ class AuditEntry(db.Model):
     ``prev_hash`` and ``hash`` empty) inside its own transaction, and sealed
     into the chain shortly after it commits (``seal_pending``): the chain's
     order is ``seq``, and no writer waits for another to extend it.
+
+    People are named by their account id only. Their login, the address the
+    action came from and the personal parts of ``details`` live beside the
+    chain in ``AuditPersonal``; the chain covers their digest
+    (``personal_digest``), so they can be erased (a deleted account,
+    retention) while ``audit verify`` still checks everything else.
+    ``actor_login`` and ``ip`` are kept empty for that reason.
     """
 
     __tablename__ = "audit_entries"
@@ -37,3 +44,46 @@ class AuditEntry(db.Model):
     seq: Mapped[int | None] = mapped_column(unique=True)  # place in the chain, once sealed
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # SHA-256 over the salted personal details kept in AuditPersonal (None: none).
+    personal_digest: Mapped[str | None] = mapped_column(String(64))
+
+    personal: Mapped["AuditPersonal | None"] = relationship(
+        back_populates="entry", uselist=False, cascade="all, delete-orphan")
+
+    @property
+    def who(self) -> str:
+        """Who acted, for staff: the login while it is kept, else the account's number."""
+        if self.personal is not None and self.personal.login:
+            return self.personal.login
+        if self.actor_login:  # entries written before personal details moved aside
+            return self.actor_login
+        return f"#{self.actor_id}" if self.actor_id else "system"
+
+    @property
+    def source_ip(self) -> str | None:
+        """The address the action came from, while it is kept."""
+        return self.personal.ip if self.personal is not None else self.ip
+
+
+class AuditPersonal(db.Model):
+    """The personal details of one audit entry, erasable without breaking the chain.
+
+    ``salt`` makes the digest in the entry unguessable (a login or address
+    cannot be confirmed by hashing candidates). ``actor_id`` and
+    ``subject_id`` are the accounts the details are about (who acted, whom it
+    was done to); erasing a person clears every row that names them.
+    """
+
+    __tablename__ = "audit_personal"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_entries.id", ondelete="CASCADE"), primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(index=True)
+    subject_id: Mapped[int | None] = mapped_column(index=True)
+    salt: Mapped[str] = mapped_column(String(32))
+    login: Mapped[str | None] = mapped_column(String(80))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    details: Mapped[dict | None] = mapped_column(JSON)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    entry: Mapped[AuditEntry] = relationship(back_populates="personal")

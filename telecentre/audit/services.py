@@ -11,8 +11,10 @@ import json
 
 from flask import has_request_context, request
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import selectinload
 
 from telecentre.audit.models import AuditEntry
+from telecentre.audit.personal import make_personal, split_details, still_matches, subject_of
 from telecentre.common.db import begin_write
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
@@ -35,6 +37,8 @@ def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
         "ip": entry.ip,
         "details": entry.details,
     }
+    if entry.personal_digest is not None:  # entries written before it existed keep their hash
+        content["personal"] = entry.personal_digest
     blob = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -96,16 +100,26 @@ def record(actor, action: str, *, target=None, site=None, details: dict | None =
     """
     if ip is None and has_request_context():
         ip = request.remote_addr
+    public, private = split_details(details or {})
+    actor_id = getattr(actor, "id", None)
+    # ``__class__``, not type(): a LocalProxy (current_user) answers with the real class.
+    target_type = target.__class__.__name__ if target is not None else ""
+    target_id = str(getattr(target, "id", "") or "") if target is not None else ""
+    personal, personal_digest = make_personal(
+        getattr(actor, "login", None), ip, private, actor_id=actor_id,
+        subject_id=subject_of(target))
     entry = AuditEntry(
         at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        actor_login=getattr(actor, "login", None) or "system",
+        actor_id=actor_id,
+        actor_login="",  # the login is kept beside the chain (AuditPersonal)
         action=action,
-        target_type=type(target).__name__ if target is not None else "",
-        target_id=str(getattr(target, "id", "") or "") if target is not None else "",
+        target_type=target_type,
+        target_id=target_id,
         site_id=getattr(site, "id", site),
-        ip=ip,
-        details=details or {},
+        ip=None,
+        details=public,
+        personal=personal,
+        personal_digest=personal_digest,
     )
     db.session.add(entry)
     db.session.flush()  # unsealed: seal_pending chains it once the transaction has committed
@@ -126,6 +140,7 @@ def verify_chain(batch: int = 5000, *, seal: bool = True) -> tuple[int, list[str
     prev, count, last_seq = GENESIS, 0, 0
     while True:
         rows = db.session.scalars(select(AuditEntry).where(AuditEntry.seq > last_seq)
+                                  .options(selectinload(AuditEntry.personal))
                                   .order_by(AuditEntry.seq).limit(batch)).all()
         if not rows:
             return count, problems
@@ -136,5 +151,11 @@ def verify_chain(batch: int = 5000, *, seal: bool = True) -> tuple[int, list[str
                                 "(an entry was removed or inserted)")
             if entry.hash != entry_digest(entry, entry.prev_hash):
                 problems.append(f"entry {entry.id}: content changed after it was written")
+            elif entry.personal is not None and not still_matches(entry.personal,
+                                                                   entry.personal_digest):
+                problems.append(f"entry {entry.id}: personal details changed after it was "
+                                "written")
+            elif entry.personal is None and entry.personal_digest is not None:
+                problems.append(f"entry {entry.id}: personal details removed instead of erased")
             prev, last_seq = entry.hash, entry.seq
         db.session.expunge_all()

@@ -1,6 +1,7 @@
 """Pages: the audit log, county-wide for admins and IT, per site for its staff."""
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from telecentre.audit.models import AuditEntry
 from telecentre.common.access import access
@@ -14,7 +15,8 @@ PAGE = 100
 
 def _entries(site=None):
     before = request.args.get("before", type=int)
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PAGE)
+    query = (select(AuditEntry).options(selectinload(AuditEntry.personal))
+             .order_by(AuditEntry.id.desc()).limit(PAGE))
     if site is not None:
         query = query.where(AuditEntry.site_id == site.id)
     if before:

@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The version of the privacy notice accepted with consent (PRIVACY_NOTICE_VERSION).
+    privacy_version: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-step sign-in (TOTP, RFC 6238): the shared secret encrypted with the key file
@@ -106,3 +108,16 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReservedLogin(db.Model):
+    """The login of a deleted account, reserved so that nobody else can take it.
+
+    Only a keyed hash of it is kept (``reserved_login_hash``): the login
+    itself is erased with the account.
+    """
+
+    __tablename__ = "reserved_logins"
+
+    login_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reserved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,14 +1,16 @@
 """Accounts: creating users, signing in, API tokens."""
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from telecentre.audit.services import record
-from telecentre.auth.models import ROLES, ApiToken, User
+from telecentre.auth.models import ROLES, ApiToken, ReservedLogin, User
 from telecentre.auth.passwords import hash_secret, needs_rehash, verify_secret
 from telecentre.common.errors import Conflict, InvalidInput
 from telecentre.common.time import utcnow
@@ -21,6 +23,20 @@ MIN_PASSWORD = 10
 def normalise_login(login: str) -> str:
     """Return the login as stored: trimmed and lower-case."""
     return (login or "").strip().lower()
+
+
+def reserved_login_hash(login: str) -> str:
+    """Return the keyed hash under which a deleted account's login stays reserved."""
+    key = current_app.config["PSEUDONYM_KEY"].encode()
+    return hmac.new(key, b"login:" + normalise_login(login).encode(), hashlib.sha256).hexdigest()
+
+
+def reserve_login(login: str) -> None:
+    """Keep ``login`` from being registered again (after its account is deleted). Flushes."""
+    digest = reserved_login_hash(login)
+    if db.session.get(ReservedLogin, digest) is None:
+        db.session.add(ReservedLogin(login_hash=digest))
+        db.session.flush()
 
 
 def validate_password(password: str) -> None:
@@ -47,12 +63,14 @@ def create_user(actor, login: str, *, role: str, password: str | None = None, si
         raise InvalidInput(_("An attendant must belong to a site."))
     if password is not None:
         validate_password(password)
-    if db.session.scalar(select(User.id).where(User.login == login)) is not None:
+    if (db.session.scalar(select(User.id).where(User.login == login)) is not None
+            or db.session.get(ReservedLogin, reserved_login_hash(login)) is not None):
         raise Conflict(_("The login %(login)s is taken; choose another.", login=login))
     user = User(login=login, role=role, site=site, display_name=display_name or login,
                 email=email or None, phone=phone or None,
                 password_hash=hash_secret(password) if password else None,
-                consent_at=utcnow() if consent else None)
+                consent_at=utcnow() if consent else None,
+                privacy_version=current_app.config["PRIVACY_NOTICE_VERSION"] if consent else None)
     db.session.add(user)
     db.session.flush()
     record(actor, "user.create", target=user, site=site,

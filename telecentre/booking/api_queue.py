@@ -1,5 +1,5 @@
 """API: the walk-in queue, registration, calendar feed, policies and the desk."""
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -14,6 +14,7 @@ from telecentre.booking.schemas import (BookingOut, CardOut, CodeIn, DeskResiden
                                         booking_json, policy_json)
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
+from telecentre.common.urls import public_url
 from telecentre.common.time import local_day_bounds, to_local
 from telecentre.common.db import start_writing
 from telecentre.extensions import db, limiter
@@ -162,7 +163,7 @@ def feed():
     start_writing(db.session)
     token = feed_token(current_user)
     db.session.commit()
-    return jsonify(url=url_for("booking.calendar_feed", token=token, _external=True))
+    return jsonify(url=public_url("booking.calendar_feed", token=token))
 
 
 @bp.post("/calendar-feed")
@@ -173,7 +174,7 @@ def feed_renew():
     """Give the caller a new feed URL and revoke the old one."""
     token = feed_token(current_user, renew=True)
     db.session.commit()
-    return jsonify(url=url_for("booking.calendar_feed", token=token, _external=True)), 201
+    return jsonify(url=public_url("booking.calendar_feed", token=token)), 201
 
 
 @bp.get("/sites/<slug>/policy")

@@ -17,6 +17,7 @@ from telecentre.booking.forms import BookForm
 from telecentre.booking.rules import current_policy
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
+from telecentre.common.urls import public_host, public_url
 from telecentre.common.time import local_today, parse_aware, to_local
 from telecentre.common.db import start_writing
 from telecentre.extensions import db
@@ -114,8 +115,7 @@ def mine():
     token = feed_token(current_user)
     db.session.commit()
     return render_template("booking/mine.html", upcoming=upcoming, past=past,
-                           feed_url=url_for("booking.calendar_feed", token=token,
-                                            _external=True),
+                           feed_url=public_url("booking.calendar_feed", token=token),
                            status_label=services.status_label, display_code=display_code)
 
 
@@ -145,7 +145,7 @@ def cancel(booking_id):
 
 
 def _ics_reply(bookings, name: str, filename: str) -> Response:
-    body = render_ics(bookings, request.host.split(":")[0], booking_summary,
+    body = render_ics(bookings, public_host(), booking_summary,
                       lambda b: _("Booking code: %(code)s. Please come on time; the seat is "
                                   "released after the grace period.",
                                   code=display_code(b.code)), name)

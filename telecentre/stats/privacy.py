@@ -11,16 +11,21 @@
   and the statistics do not change.
 """
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from flask import current_app
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
 from telecentre.audit.models import AuditEntry
+from telecentre.audit.personal import erase_older_than, erase_person
 from telecentre.audit.services import record
 from telecentre.auth.models import ApiToken, User
+from telecentre.auth.services import reserve_login
 from telecentre.auth.passwords import verify_secret
-from telecentre.booking.models import OPEN_STATUSES, Booking
+from telecentre.booking.models import OPEN_STATUSES, Booking, CalendarFeed
+from telecentre.console.models import ResidentNotice
 from telecentre.common.errors import Forbidden, InvalidInput
 from telecentre.common.time import local_day_bounds, utcnow
 from telecentre.extensions import db
@@ -48,11 +53,40 @@ def apply_retention(now: datetime | None = None) -> dict:
     bookings = db.session.execute(
         delete(Booking).where(Booking.end < cutoff,
                               Booking.status.not_in(OPEN_STATUSES))).rowcount
-    if sessions or bookings:
+    others = _other_retention(now, cutoff)
+    if sessions or bookings or any(others.values()):
         record(None, "privacy.retention", details={
-            "before": cutoff.isoformat(), "sessions": sessions, "bookings": bookings})
+            "before": cutoff.isoformat(), "sessions": sessions, "bookings": bookings, **others})
     db.session.flush()
-    return {"sessions_pseudonymised": sessions, "bookings_deleted": bookings}
+    return {"sessions_pseudonymised": sessions, "bookings_deleted": bookings, **others}
+
+
+def _other_retention(now: datetime, cutoff: datetime) -> dict:
+    """Apply the retention of the other personal records (``RETENTION`` settings); return counts.
+
+    Audit entries lose their personal details (the chain stays); the agents'
+    raw event log, messages to residents, ended queue entries and spent guest
+    passes are deleted.
+    """
+    from telecentre.agent_api.models import AgentEvent
+    from telecentre.booking.models import QueueEntry
+    from telecentre.console.models import GuestPass
+    cfg = current_app.config
+    audit_cutoff = now - timedelta(days=int(cfg["AUDIT_PERSONAL_RETENTION_DAYS"]))
+    events_cutoff = now - timedelta(days=int(cfg["AGENT_EVENT_RETENTION_DAYS"]))
+    return {
+        "audit_personal_erased": erase_older_than(audit_cutoff),
+        "agent_events_deleted": db.session.execute(
+            delete(AgentEvent).where(AgentEvent.received_at < events_cutoff)).rowcount,
+        "notices_deleted": db.session.execute(
+            delete(ResidentNotice).where(ResidentNotice.created_at < cutoff)).rowcount,
+        "queue_entries_deleted": db.session.execute(
+            delete(QueueEntry).where(QueueEntry.created_at < cutoff,
+                                     QueueEntry.status.in_(("left", "expired", "accepted"))))
+        .rowcount,
+        "guest_passes_deleted": db.session.execute(
+            delete(GuestPass).where(GuestPass.expires_at < cutoff)).rowcount,
+    }
 
 
 def export_data(user: User) -> dict:
@@ -75,7 +109,9 @@ def export_data(user: User) -> dict:
                     "email": user.email, "phone": user.phone, "role": user.role,
                     "home_site": sites.get(user.site_id), "card_number": user.card_number,
                     "has_pin": bool(user.pin_hash), "locale": user.locale,
-                    "consent_at": iso(user.consent_at), "created_at": iso(user.created_at),
+                    "consent_at": iso(user.consent_at),
+                    "privacy_notice_version": user.privacy_version,
+                    "created_at": iso(user.created_at),
                     "last_login_at": iso(user.last_login_at)},
         "bookings": [{"site": sites.get(b.site_id), "seat": seats.get(b.seat_id),
                       "start": iso(b.start), "end": iso(b.end), "status": b.status,
@@ -86,7 +122,8 @@ def export_data(user: User) -> dict:
                       "kind": s.kind, "started_at": iso(s.started_at),
                       "ended_at": iso(s.ended_at), "end_reason": s.end_reason,
                       "minutes_granted": s.minutes_granted} for s in sessions],
-        "actions": [{"at": iso(a.at), "action": a.action, "ip": a.ip} for a in actions],
+        "actions": [{"at": iso(a.at), "action": a.action, "ip": a.source_ip}
+                    for a in actions],
         "retention_days_note": _("Usage older than the retention period is kept only "
                                  "without your name."),
     }
@@ -113,17 +150,21 @@ def delete_account(actor: User, user: User, password: str | None = None) -> dict
         .values(status="cancelled", cancelled_at=now)).rowcount
     db.session.execute(update(UsageSession).where(UsageSession.user_id == user.id)
                        .values(local_id=None))
-    # The audit log is append-only and hash-chained, so its entries keep the old
-    # login: a security record kept on legitimate interest, not rewritten here.
+    # Messages to the resident and calendar feeds go with the account; the audit
+    # log keeps its chain but loses the login, addresses and personal details.
+    db.session.execute(delete(ResidentNotice).where(ResidentNotice.user_id == user.id))
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    reserve_login(user.login)
     tombstone = f"deleted-{secrets.token_hex(6)}"
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     user.login, user.display_name = tombstone, ""
     user.email = user.phone = user.card_number = user.pin_hash = user.password_hash = None
     user.active, user.locale, user.consent_at, user.site_id = False, None, None, None
+    user.privacy_version = None
     user.last_login_at = None
     record(actor if actor.id != user.id else None, "privacy.account_deleted", target=user,
            details={"bookings_cancelled": cancelled})
-    db.session.flush()
+    erase_person(user.id)  # after the entry above, which came from the same address
     return {"bookings_cancelled": cancelled}
 
 

@@ -291,7 +291,7 @@ def test_admin_resets_on_the_users_page(client, login, create_user, enrolled):
     db.session.refresh(user)
     assert not user.totp_enabled and user.totp_secret is None
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "auth.totp_reset"))
-    assert entry.actor_login == admin.login and entry.target_id == str(user.id)
+    assert entry.who == admin.login and entry.target_id == str(user.id)
     assert client.post("/admin/users/999999/reset-2fa",
                        data={"csrf_token": token}).status_code == 404
 
@@ -303,7 +303,7 @@ def test_cli_resets(runner, enrolled):
     db.session.refresh(user)
     assert not user.totp_enabled
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "auth.totp_reset"))
-    assert entry.actor_login == "system"
+    assert entry.who == "system"
     result = runner.invoke(args=["users", "reset-2fa", "nobody"])
     assert result.exit_code != 0 and "no account" in result.output
 

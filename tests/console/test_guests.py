@@ -32,7 +32,7 @@ def test_a_group_of_passes_is_issued_and_printed(client, login, attendant):
     assert sheet.count('class="pass"') == 5
     from telecentre.audit.models import AuditEntry
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "guest_pass.issue"))
-    assert entry.details["count"] == 5 and entry.actor_login == attendant.login
+    assert entry.details["count"] == 5 and entry.who == attendant.login
 
 
 def test_bad_input_is_refused_and_changes_nothing(client, login, attendant):

@@ -16,6 +16,10 @@ OWN, OTHER = "cycow", "ludwin"
 EXPECTED = {
     "home.index": ("public", False),
     "home.set_language": ("public", False),
+    "legal.accessibility": ("public", False),
+    "legal.edit_accessibility": ("admin", False),
+    "legal.privacy": ("public", False),
+    "legal.retention": ("admin", False),
     "auth.login": ("public", False),
     "auth.logout": ("login", False),
     "auth.users": ("admin", False),

@@ -154,7 +154,7 @@ def test_admin_adds_an_account_and_it_is_audited(client, auth, create_user, logi
     ewa = db.session.scalar(select(User).where(User.login == "ewa.nowak"))
     assert ewa.site.slug == "ludwin" and ewa.role == "attendant"
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.create"))
-    assert entry.actor_login == admin.login and entry.ip == "127.0.0.1"
+    assert entry.who == admin.login and entry.source_ip == "127.0.0.1"
     # An attendant without a site is refused with a message and nothing is stored.
     reply = client.post("/admin/users", data={"csrf_token": token, "login": "bez.site",
                                               "role": "attendant", "site": "",

@@ -76,7 +76,7 @@ def test_edit_with_blank_secret_keeps_it_and_renames(sw, it_user):
     assert (sw.name, sw.kind) == ("sw-core", "router")
     assert credentials_for(sw).community == COMMUNITY
     entry = _audit("device.update")[-1]
-    assert entry.actor_login == "it-admin"
+    assert entry.who == "it-admin"
     assert entry.details["changed"] == ["kind", "name"]
     assert _no_secret_in(json.dumps(entry.details))
 
