@@ -578,15 +578,21 @@ def main(argv=None):
         if snmpd is not None:
             snmpd.stop()
         fresh_database(DB_NAME, drop_only=True)
+        report(ratios, notes, load_before, setup, began, only)
+    return 0
+
+
+def report(ratios, notes, load_before, setup, began, only):
+    """Print the lines (also when the run was cut short: what finished is shown)."""
     load_after = os.getloadavg()
     for name, values in ratios.items():
-        print(summary(name, values))
+        if not only or name.split("_")[0] in only:
+            print(summary(name, values))
     print(f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
           f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; "
           f"{os.cpu_count()} CPUs; setup {setup:.0f} s, rounds {time.monotonic() - began:.0f} s")
     for note in notes:
         print("note:", note)
-    return 0
 
 
 def db_engine_dispose(app):

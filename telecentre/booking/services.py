@@ -100,38 +100,8 @@ def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Sea
                      "walk-in queue."), code="no_free_seat")
 
 
-def _insert_returning(resident, seat: Seat, start, end, source, created_by) -> Booking | None:
-    """PostgreSQL: ``INSERT … ON CONFLICT DO NOTHING RETURNING``, no savepoint and no error.
-
-    The exclusion constraint (another holding booking of the seat then) and the open-code
-    index are the arbiters; None when either refused. Returns the new ORM row.
-    """
-    from sqlalchemy.dialects.postgresql import insert
-    return db.session.execute(
-        insert(Booking).values(site_id=seat.site_id, seat_id=seat.id, resident_id=resident.id,
-                               start=start, end=end, status="booked", code=new_code(),
-                               source=source, created_by_id=created_by, created_at=utcnow())
-        .on_conflict_do_nothing().returning(Booking)).scalar_one_or_none()
-
-
 def _insert(actor, resident, seat: Seat, start, end, source) -> Booking | None:
-    """Insert the booking; None when the exclusion constraint refuses it.
-
-    PostgreSQL: ``_insert_returning``; a refusal is an overlap unless the seat is still
-    free (then the random code clashed: draw again). SQLite: in a savepoint.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        for _attempt in range(8):
-            booking = _insert_returning(resident, seat, start, end, source,
-                                        getattr(actor, "id", None))
-            if booking is not None:
-                _audit_new(actor, resident, seat, booking, source)
-                return booking
-            if db.session.scalar(select(exists().where(
-                    Booking.seat_id == seat.id, Booking.status.in_(HOLDING_STATUSES),
-                    Booking.start < end, Booking.end > start))):
-                return None  # the seat is taken then
-        raise Conflict(_("Could not find a free booking code. Please try again."), code="code")
+    """Insert the booking in a savepoint; None when the exclusion constraint refuses it."""
     for _attempt in range(8):
         booking = Booking(site_id=seat.site_id, seat_id=seat.id, resident_id=resident.id,
                           start=start, end=end, status="booked", code=new_code(), source=source,
