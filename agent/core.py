@@ -157,7 +157,7 @@ class Agent:
     def heartbeat_body(self):
         """The heartbeat request, built from the last published snapshot (any thread)."""
         snapshot = self._snapshot
-        return {
+        body = {
             "state": snapshot["state"],
             "session": snapshot["session"],
             "health": self.health.collect(self.backend.os_user()),
@@ -165,6 +165,11 @@ class Agent:
             "outbox_pending": self.outbox.count(),
             "rotate_secret": self.credentials.rotation_due(self.config.rotate_days),
         }
+        sync = self.store.get("sync")
+        if sync:  # only a server that sent one knows the field
+            # The server leaves policy and bookings out of its reply while this is current.
+            body["sync"] = sync
+        return body
 
     # --- events from the UI ---------------------------------------------------
 
@@ -339,6 +344,8 @@ class Agent:
             changes["policy"] = self.policy
         if isinstance(reply.get("upcoming_bookings"), list):
             changes["upcoming_bookings"] = reply["upcoming_bookings"]
+        if isinstance(reply.get("sync"), str):
+            changes["sync"] = reply["sync"]
         if changes:
             self.store.update(**changes)
         self.commands.run(reply.get("commands"))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text,
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Float, ForeignKey, Index, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +53,10 @@ class Agent(db.Model):
     online: Mapped[bool] = mapped_column(default=False)
     # Heartbeats received, for /metrics (kept in the row, so every worker counts into one total).
     heartbeat_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The heartbeat rate limit's fixed window (RATELIMIT_AGENT_HEARTBEAT), counted by the
+    # heartbeat's own UPDATE: its end (Unix time) and the heartbeats in it.
+    beat_window_end: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    beat_window_hits: Mapped[int] = mapped_column(default=0, server_default="0")
     state: Mapped[str] = mapped_column(String(20), default="locked")
     health: Mapped[dict] = mapped_column(JSON, default=dict)
     outbox_pending: Mapped[int] = mapped_column(default=0)

@@ -57,14 +57,19 @@ class HeartbeatBody(AgentBody):
     version: str = Field(default="", max_length=40)
     outbox_pending: Count = 0
     rotate_secret: bool = False
+    # The ``sync`` of the last reply whose policy and bookings the agent keeps: they are
+    # sent again only when they changed. Without it, every reply carries them.
+    sync: str | None = Field(default=None, max_length=64)
 
 
 class HeartbeatReply(BaseModel):
     server_time: str
     heartbeat_seconds: int
-    policy: dict
     commands: list[dict]
-    upcoming_bookings: list[dict]
+    sync: str
+    # Absent when the heartbeat's ``sync`` is still current.
+    policy: dict | None = None
+    upcoming_bookings: list[dict] | None = None
     new_secret: str | None = None
 
 

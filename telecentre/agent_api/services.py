@@ -3,13 +3,17 @@
 import functools
 import hashlib
 import hmac
+import math
 import secrets
 import uuid
+from types import SimpleNamespace
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from limits import parse_many
+from sqlalchemy import (Float, Integer, String, bindparam, case, cast, exists, func, literal,
+                        select, update)
 
 from telecentre.agent_api.auth import secret_hash
 from telecentre.agent_api.models import COMMAND_KINDS, Agent, Command, EnrollmentToken
@@ -22,7 +26,8 @@ from telecentre.seats.services import add_seat
 from telecentre.sites.models import Site, SitePolicy
 from telecentre.sessions.models import UsageSession
 from telecentre.sessions.services import close_open_sessions, normalize_code
-from telecentre.stats.availability import mark_down, mark_up
+from telecentre.stats.availability import RESOLUTION, mark_down, mark_up
+from telecentre.stats.models import AvailabilityInterval
 
 
 def new_enrollment_token(actor, site: Site, now: datetime, hours: float | None = None) -> str:
@@ -241,47 +246,260 @@ def bounded_health(health: dict) -> dict:
     return {"dropped": f"health report larger than {MAX_HEALTH_BYTES} bytes"}
 
 
+class TooManyHeartbeats(DomainError):
+    """The agent sent more heartbeats than RATELIMIT_AGENT_HEARTBEAT allows (429)."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(_("Too many attempts. Please wait a moment and try again."),
+                         code="too_many_requests", status=429)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
+def heartbeat_limit(config) -> tuple[int, int] | None:
+    """RATELIMIT_AGENT_HEARTBEAT as (heartbeats, window seconds); None when limits are off.
+
+    Only one rate is counted per agent (the agent row holds one window): with
+    several (``a;b``) the first one is used.
+    """
+    if not config.get("RATELIMIT_ENABLED", True) or not config["RATELIMIT_AGENT_HEARTBEAT"]:
+        return None
+    item = parse_many(config["RATELIMIT_AGENT_HEARTBEAT"])[0]
+    return item.amount, item.get_expiry()
+
+
+def _bookings_version(seat_id, now, window):
+    """A text that changes whenever the seat's open bookings in the window change.
+
+    Count, sum and sum of squares of their ids (ids only grow, so sets that
+    differ practically never agree on all three), first start and last end.
+    """
+    def text_of(value):
+        return func.coalesce(cast(value, String), "")
+    return (select(text_of(func.count()) + ":" + text_of(func.sum(Booking.id)) + ":"
+                   + text_of(func.sum(Booking.id * Booking.id)) + ":"
+                   + text_of(func.min(Booking.start)) + ":" + text_of(func.max(Booking.end)))
+            .where(Booking.seat_id == seat_id, Booking.status.in_(OPEN_STATUSES),
+                   Booking.start < window, Booking.end > now)
+            .scalar_subquery())
+
+
+def _agent_values(body, now: datetime, address: str | None, limit) -> dict:
+    """The agent row's new values for one heartbeat (the rate-limit window counted in SQL)."""
+    c = Agent.__table__.c
+    values = {"last_seen_at": now, "online": True, "heartbeat_count": c.heartbeat_count + 1,
+              "state": body.state, "health": bounded_health(body.health),
+              "outbox_pending": body.outbox_pending}
+    if body.version:
+        values["version"] = body.version
+    if address:
+        values["address"] = address[:45]
+    if limit is not None:
+        stamp = now.timestamp()
+        expired = c.beat_window_end <= stamp
+        values["beat_window_hits"] = case((expired, 1), else_=c.beat_window_hits + 1)
+        values["beat_window_end"] = case((expired, stamp + limit[1]), else_=c.beat_window_end)
+    return values
+
+
+def _state_columns(row, check_stale: bool) -> list:
+    """The reads of one heartbeat as scalar subqueries correlated to ``row`` (the agent's
+    updated row: id, site_id, seat_id): open availability interval, a session the agent never
+    ran, pending commands, the kiosk policy, the bookings' version. Binds ``now``,
+    ``stale_before`` and ``window`` (``_state_params``)."""
+    ai = AvailabilityInterval
+    interval = (select(ai.id, ai.ended_at)
+                .where(ai.kind == "seat", ai.subject_id == row.c.seat_id, ai.open.is_(True))
+                .order_by(ai.ended_at.desc()).limit(1))
+    when = UsageSession.started_at.type
+    stale = (exists().where(UsageSession.seat_id == row.c.seat_id,
+                            UsageSession.ended_at.is_(None),
+                            UsageSession.started_at < bindparam("stale_before", type_=when))
+             if check_stale else literal(False))
+    return [
+        interval.with_only_columns(ai.id).scalar_subquery().label("interval_id"),
+        interval.with_only_columns(ai.ended_at).scalar_subquery().label("interval_end"),
+        stale.label("stale"),
+        exists().where(Command.agent_id == row.c.id,
+                       Command.status == "pending").label("commands"),
+        select(SitePolicy.kiosk_idle_seconds).where(SitePolicy.site_id == row.c.site_id)
+        .scalar_subquery().label("kiosk_idle_seconds"),
+        select(SitePolicy.kiosk_session_minutes).where(SitePolicy.site_id == row.c.site_id)
+        .scalar_subquery().label("kiosk_session_minutes"),
+        _bookings_version(row.c.seat_id, bindparam("now", type_=when),
+                          bindparam("window", type_=when)).label("bookings"),
+    ]
+
+
+_QUICK: dict = {}  # the quick heartbeat's statement, built once per variant
+
+
+def _quick_statement(limited: bool, check_stale: bool):
+    """``WITH beat AS (UPDATE agents … RETURNING …) SELECT …`` with bound parameters, built
+    once per (limited, check_stale) so that each heartbeat only binds values."""
+    key = (limited, check_stale)
+    if key not in _QUICK:
+        c = Agent.__table__.c
+        p = bindparam
+        values = {"last_seen_at": p("now", type_=c.last_seen_at.type), "online": True,
+                  "heartbeat_count": c.heartbeat_count + 1, "state": p("state"),
+                  "health": p("health", type_=c.health.type),
+                  "outbox_pending": p("outbox_pending"),
+                  "version": func.coalesce(func.nullif(p("version", type_=String), ""),
+                                           c.version),
+                  "address": func.coalesce(p("address", type_=String), c.address)}
+        within = literal(True)
+        if limited:
+            stamp = p("stamp", type_=Float)
+            expired = c.beat_window_end <= stamp
+            within = expired | (c.beat_window_hits < p("amount", type_=Integer))
+            values["beat_window_hits"] = case((expired, 1), else_=c.beat_window_hits + 1)
+            values["beat_window_end"] = case((expired, stamp + p("period", type_=Float)),
+                                             else_=c.beat_window_end)
+        beat = (update(Agent.__table__)
+                .where(c.id == p("agent_id"), c.secret_hash == p("digest"),
+                       c.revoked_at.is_(None), within)
+                .values(values)
+                .returning(c.id, c.site_id, c.seat_id, c.rotate_requested).cte("beat"))
+        _QUICK[key] = select(beat.c.id, beat.c.site_id, beat.c.seat_id, beat.c.rotate_requested,
+                             *_state_columns(beat, check_stale),
+                             func.set_config("synchronous_commit", "off", True))
+    return _QUICK[key]
+
+
+def _state_params(now: datetime, config) -> dict:
+    """The values ``_state_columns`` binds."""
+    return {"now": now,
+            "stale_before": now - timedelta(seconds=max(30, 3 * int(config["HEARTBEAT_SECONDS"]))),
+            "window": now + timedelta(hours=config["AGENT_OFFLINE_WINDOW_HOURS"])}
+
+
+def quick_heartbeat(agent_id: str, digest: str, body, now: datetime,
+                    address: str | None = None) -> dict | None:
+    """The usual heartbeat on PostgreSQL in one statement and no transaction of its own.
+
+    One ``WITH beat AS (UPDATE agents … RETURNING …) SELECT …`` in autocommit:
+    the agent is found by id and current secret (``digest``), not revoked and
+    within its rate limit, updated, and everything the reply needs is read
+    in the same round trip (see ``_state_columns``); the commit does not wait
+    for the WAL flush. Returns None when no row matched (unknown agent, wrong
+    or pending secret, revoked, over the limit — or SQLite): the caller then
+    authenticates the ordinary way and calls ``heartbeat``, which explains.
+    Follow-ups (commands, a stale session, a new availability interval,
+    rotation) run in the session's transaction, which the caller commits.
+    """
+    engine = db.session.get_bind()
+    if engine.dialect.name != "postgresql":
+        return None
+    config = current_app.config
+    limit = heartbeat_limit(config)
+    check_stale = body.state == "locked" and body.outbox_pending == 0
+    params = {"agent_id": agent_id, "digest": digest, "state": body.state,
+              "health": bounded_health(body.health), "outbox_pending": body.outbox_pending,
+              "version": body.version or "", "address": address[:45] if address else None,
+              **_state_params(now, config)}
+    if limit is not None:
+        params.update(stamp=now.timestamp(), amount=limit[0], period=float(limit[1]))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(_quick_statement(limit is not None, check_stale), params
+                           ).one_or_none()
+    if row is None:
+        return None
+    agent = SimpleNamespace(id=row.id, site_id=row.site_id, seat_id=row.seat_id,
+                            rotate_requested=row.rotate_requested)
+    return _reply(agent, body, now, row, config)
+
+
 def heartbeat(agent: Agent, body, now: datetime, address: str | None = None) -> dict:
     """Record what the agent reports and build its reply (policy, commands, bookings).
+
+    The authenticated agent (``require_agent``): one UPDATE of its row, which
+    also counts the heartbeat rate limit (``heartbeat_limit``; over it,
+    TooManyHeartbeats), then one SELECT of what the reply needs. The reply
+    carries ``sync``, a digest of the policy and the bookings; an agent that
+    sends it back gets them again only when they changed (an agent that sends
+    none gets everything, as before). On PostgreSQL ``quick_heartbeat`` does
+    the usual case in one statement; this path serves SQLite and the rare
+    cases it declines.
 
     On PostgreSQL the heartbeat's own commit does not wait for the WAL flush:
     losing the last seconds of "last seen" in a crash costs nothing, and the
     flush was most of a heartbeat's time. (Usage events are committed normally.)
     """
+    config = current_app.config
+    limit = heartbeat_limit(config)
+    c = Agent.__table__.c
+    db.session.flush()  # require_agent's changes (a promoted secret) before the Core UPDATEs
+    hits, window_end = db.session.execute(
+        update(Agent.__table__).where(c.id == agent.id)
+        .values(_agent_values(body, now, address, limit))
+        .returning(c.beat_window_hits, c.beat_window_end)).one()
+    if limit is not None and hits > limit[0]:
+        raise TooManyHeartbeats(window_end - now.timestamp())
+    current = select(c.id, c.site_id, c.seat_id).where(c.id == agent.id).subquery()
+    columns = _state_columns(current, body.state == "locked" and body.outbox_pending == 0)
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    # Every change to the agent row first, so that one UPDATE (at the next query's
-    # autoflush) writes them all; unchanged values are not written.
-    agent.last_seen_at, agent.online = now, True
-    agent.heartbeat_count = Agent.heartbeat_count + 1  # in SQL: concurrent workers add up
-    agent.state, agent.version = body.state, body.version or agent.version
-    agent.health, agent.outbox_pending = bounded_health(body.health), body.outbox_pending
-    if address and address != agent.address:
-        agent.address = address[:45]
+        columns.append(func.set_config("synchronous_commit", "off", True))
+    row = db.session.execute(select(*columns).select_from(current),
+                             _state_params(now, config)).one()
+    return _reply(agent, body, now, row, config)
+
+
+def _reply(agent, body, now: datetime, row, config) -> dict:
+    """Act on what the heartbeat's statement read, and build the reply."""
     if agent.seat_id is not None:
-        # Seat availability for the statistics. The seat is at the agent's site (enrolment
-        # binds it there), so its row need not be loaded.
-        mark_up("seat", agent.seat_id, agent.site_id, now, grace=timedelta(
-            seconds=current_app.config["AGENT_OFFLINE_SECONDS"]))
-        if body.state == "locked" and body.outbox_pending == 0:
+        _seat_is_up(agent, row.interval_id, row.interval_end, now, config)
+        if row.stale:
             _close_sessions_the_agent_never_ran(agent, now)
-    commands = db.session.execute(
-        select(Command.id, Command.kind, Command.args)
-        .where(Command.agent_id == agent.id, Command.status == "pending")
-        .order_by(Command.id)
-    )
+    commands = []
+    if row.commands:
+        commands = [{"id": cmd.id, "kind": cmd.kind, "args": cmd.args}
+                    for cmd in db.session.execute(
+                        select(Command.id, Command.kind, Command.args)
+                        .where(Command.agent_id == agent.id, Command.status == "pending")
+                        .order_by(Command.id))]
+    policy = {
+        "warn_minutes": list(config["AGENT_WARN_MINUTES"]),
+        "kiosk_idle_seconds": row.kiosk_idle_seconds,
+        "kiosk_session_minutes": row.kiosk_session_minutes,
+        "offline_window_hours": config["AGENT_OFFLINE_WINDOW_HOURS"],
+    }
+    version = hashlib.sha256(repr((policy, row.bookings, agent.seat_id,
+                                   config["AGENT_CODE_HASH_ITERATIONS"])).encode()
+                             ).hexdigest()[:24]
     reply = {
         "server_time": now.isoformat(),
-        "heartbeat_seconds": int(current_app.config["HEARTBEAT_SECONDS"]),
-        "policy": policy_for(agent),
-        "commands": [{"id": c.id, "kind": c.kind, "args": c.args} for c in commands],
-        "upcoming_bookings": upcoming_bookings(agent, now),
+        "heartbeat_seconds": int(config["HEARTBEAT_SECONDS"]),
+        "commands": commands,
+        "sync": version,
     }
+    if body.sync != version:
+        reply["policy"] = policy
+        reply["upcoming_bookings"] = upcoming_bookings(agent, now)
     if body.rotate_secret or agent.rotate_requested:
         new_secret = secrets.token_urlsafe(32)
-        agent.pending_secret_hash = secret_hash(new_secret)
+        db.session.execute(update(Agent.__table__).where(Agent.__table__.c.id == agent.id)
+                           .values(pending_secret_hash=secret_hash(new_secret)))
         reply["new_secret"] = new_secret
     return reply
+
+
+def _seat_is_up(agent: Agent, interval_id, ended_at, now: datetime, config) -> None:
+    """Seat availability for the statistics, as ``mark_up`` records it, without loading rows.
+
+    Nothing to write within a RESOLUTION of the interval's end (three heartbeats
+    in four); the open interval extended by id within the grace; else
+    ``mark_up`` (a new interval after a gap).
+    """
+    grace = timedelta(seconds=config["AGENT_OFFLINE_SECONDS"])
+    if ended_at is not None:
+        if now - ended_at < RESOLUTION:
+            return
+        if now - ended_at <= grace:
+            db.session.execute(update(AvailabilityInterval)
+                               .where(AvailabilityInterval.id == interval_id)
+                               .values(ended_at=now))
+            return
+    mark_up("seat", agent.seat_id, agent.site_id, now, grace=grace)
 
 
 def _close_sessions_the_agent_never_ran(agent: Agent, now: datetime) -> None:

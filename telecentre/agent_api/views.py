@@ -1,12 +1,16 @@
 """The agent API blueprint under ``/api/v1/agent`` (see docs/agent-protocol.md)."""
 
+from types import SimpleNamespace
+
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
 from telecentre.agent_api import events, schemas, services, unlock as unlocking
+from telecentre.agent_api.auth import checks_agent_itself, require_agent
 from telecentre.agent_api.event_checks import BATCH_BODY_BYTES
 from telecentre.api.openapi import api_doc
 from telecentre.api.schemas import parse_body
+from telecentre.common.errors import error_reply
 from telecentre.common.access import access
 from telecentre.common.bodies import sized
 from telecentre.common.ratelimit import agent_key, failed, seat_key
@@ -47,6 +51,7 @@ def enroll():
 
 @bp.post("/heartbeat")
 @access("agent", csrf_check=False)
+@checks_agent_itself
 @api_doc(
     "Report state and health; get policy, commands and upcoming bookings",
     body=schemas.HeartbeatBody,
@@ -55,11 +60,27 @@ def enroll():
     security="agent",
     errors=AGENT_ERRORS,
 )
-@limiter.limit(lambda: current_app.config["RATELIMIT_AGENT_HEARTBEAT"], key_func=agent_key)
+# RATELIMIT_AGENT_HEARTBEAT is counted by the heartbeat's own UPDATE of the agent row
+# (services.heartbeat_limit): no transaction or connection of its own.
+@limiter.exempt
 def heartbeat():
-    """One heartbeat of the authenticated agent."""
+    """One heartbeat of the authenticated agent: one statement in the usual case."""
     body = parse_body(schemas.HeartbeatBody)
-    reply = services.heartbeat(g.agent, body, utcnow(), request.remote_addr)
+    now = utcnow()
+    agent_id, digest = g.agent_credentials
+    reply = services.quick_heartbeat(agent_id, digest, body, now, request.remote_addr)
+    if reply is not None:
+        g.agent = SimpleNamespace(id=agent_id)  # for the request log
+        db.session.commit()  # the follow-ups, if any
+        return jsonify(reply)
+    require_agent(full=True)  # refuses as for every agent request, or sets g.agent
+    try:
+        reply = services.heartbeat(g.agent, body, now, request.remote_addr)
+    except services.TooManyHeartbeats as exc:
+        db.session.rollback()
+        response = error_reply(exc.status, exc.code, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     db.session.commit()
     return jsonify(reply)
 

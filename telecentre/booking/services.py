@@ -88,7 +88,9 @@ def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Sea
                               _("This site has no computer that can be booked."))
     locks = [resident] + ([site] if policy.walk_in_share_percent else [])
     serialized(db.session, *locks)
-    rules.check_resident(resident, policy, start, end, now, walk_in=walk_in)
+    if not rules.resident_within_policy(resident, policy, start, end, now):
+        # names the rule broken (a walk-in keeps no gap after a booking that has ended)
+        rules.check_resident(resident, policy, start, end, now, walk_in=walk_in)
     rules.check_walk_in_share(site, policy, start, end)
     for candidate in candidates:
         if not seat_is_free(candidate, start, end, now):
@@ -117,11 +119,16 @@ def _insert(actor, resident, seat: Seat, start, end, source) -> Booking | None:
             if kind == "code":
                 continue  # a code clash among the site's open bookings: draw again
             raise
-        record(actor, "booking.create", target=booking, site=seat.site_id,
-               details={"seat": seat.name, "start": start.isoformat(), "end": end.isoformat(),
-                        "resident": resident.login, "source": source})
+        _audit_new(actor, resident, seat, booking, source)
         return booking
     raise Conflict(_("Could not find a free booking code. Please try again."), code="code")
+
+
+def _audit_new(actor, resident, seat: Seat, booking: Booking, source: str) -> None:
+    record(actor, "booking.create", target=booking, site=seat.site_id,
+           details={"seat": seat.name, "start": booking.start.isoformat(),
+                    "end": booking.end.isoformat(), "resident": resident.login,
+                    "source": source})
 
 
 def integrity_kind(exc: IntegrityError) -> str:
@@ -249,7 +256,13 @@ def booking_of(resident, booking_id: int) -> Booking:
     return booking
 
 
+_STATUS_LABELS = {  # one gettext per call, not five: the console lists hundreds of bookings
+    "booked": lambda: _("booked"), "checked_in": lambda: _("checked in"),
+    "completed": lambda: _("completed"), "cancelled": lambda: _("cancelled"),
+    "released": lambda: _("released (no-show)")}
+
+
 def status_label(status: str) -> str:
     """Return the translated name of a booking status."""
-    return {"booked": _("booked"), "checked_in": _("checked in"), "completed": _("completed"),
-            "cancelled": _("cancelled"), "released": _("released (no-show)")}.get(status, status)
+    label = _STATUS_LABELS.get(status)
+    return label() if label is not None else status

@@ -1,7 +1,9 @@
 """Template helpers: the role-aware navigation and time formatting."""
+import functools
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
 
@@ -39,9 +41,25 @@ def nav_items() -> list[dict]:
     return items
 
 
+# Patterns whose output is the same in every locale: formatted without Babel's locale
+# machinery, which cost most of a page with hundreds of times on it (the console room).
+_PLAIN_PATTERNS = {"HH:mm": "%H:%M", "HH:mm:ss": "%H:%M:%S", "yyyy-MM-dd": "%Y-%m-%d"}
+
+
+@functools.lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def localtime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    """Format a UTC time in Europe/Warsaw for people."""
-    return format_datetime(value, fmt) if value else ""
+    """Format a UTC time in Europe/Warsaw (BABEL_DEFAULT_TIMEZONE) for people."""
+    if not value:
+        return ""
+    plain = _PLAIN_PATTERNS.get(fmt)
+    if plain is not None and value.tzinfo is not None:
+        return value.astimezone(_zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+                                ).strftime(plain)
+    return format_datetime(value, fmt)
 
 
 def init_app(app) -> None:

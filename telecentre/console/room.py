@@ -5,6 +5,7 @@ all build on ``room_view``. Seat states come from ``seat_states`` (so the
 agent feature's offline provider applies here too); sessions and bookings are
 read in one query each for the whole site, not per seat.
 """
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -118,6 +119,20 @@ def room_view(site: Site, now: datetime | None = None, pending=None) -> RoomView
                      and view.next_booking.start <= now + timedelta(minutes=SOON_MINUTES))
         views.append(view)
     return RoomView(site=site, now=now, seats=views)
+
+
+def live_version(room: RoomView, counts) -> str:
+    """A digest of everything the live map and the day's counts show (not the clock), in the
+    request's language: equal digests, equal fragments."""
+    from flask_babel import get_locale
+    seats = [(v.seat.id, v.seat.name, v.seat.kind, v.seat.accessible,
+              getattr(v.seat, "out_of_service_reason", None), v.state, v.display_state,
+              v.session.id if v.session else None, v.who, v.minutes_left, v.ends_at,
+              (v.current_booking.id, v.current_booking.status) if v.current_booking else None,
+              v.next_booking.id if v.next_booking else None,
+              tuple((c.id, c.kind) for c in v.pending)) for v in room.seats]
+    text = repr((str(get_locale()), room.site.id, seats, counts))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def seat_view(site: Site, seat: Seat, now: datetime | None = None, pending=None) -> SeatView:

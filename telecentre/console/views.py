@@ -3,7 +3,7 @@
 Pages only read here; the actions are in ``actions``. Every page is scoped to
 one site: attendants reach their own, IT and admins switch between sites.
 """
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from telecentre.auth.models import User
@@ -76,9 +76,23 @@ def room(slug):
 @bp.get("/<slug>/live")
 @access("staff", site=site_from_slug)
 def live(slug):
-    """The room map and counts alone, for the page's polling script."""
+    """The room map and counts alone, for the page's polling script.
+
+    The reply carries an ETag made from what the map shows; a poll that sends it
+    back (``If-None-Match``) while nothing changed gets 304 and no body, and the
+    fragment is not even rendered.
+    """
     site = get_site(slug)
-    return render_template("console/_live.html", **page_context(site), **live_context(site))
+    context = live_context(site)
+    etag = rooms.live_version(context["room"], context["counts"])
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(render_template("console/_live.html", **page_context(site),
+                                                 **context))
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/<slug>/seats/<int:seat_id>")

@@ -67,17 +67,16 @@ def poll_command(slug):
 
 
 def _summary(report):
-    total = Counter(d.site.slug for d in report.devices)
-    down = Counter(d.site.slug for d in report.down)
+    total = Counter(d.site_slug for d in report.devices)
+    down = Counter(d.site_slug for d in report.down)
     opened = Counter(a.details.get("device_id") for a in report.opened)
     click.echo(f"{'site':12} {'devices':>7} {'up':>4} {'down':>4} {'new alerts':>10}")
     for slug in total:
-        new = sum(opened[d.id] for d in report.devices if d.site.slug == slug)
+        new = sum(opened[d.id] for d in report.devices if d.site_slug == slug)
         click.echo(f"{slug:12} {total[slug]:7} {total[slug] - down[slug]:4} {down[slug]:4} "
                    f"{new:10}")
     for device in report.down:
-        click.echo(f"DOWN {device.site.slug}/{device.name} {device.address}: "
-                   f"{device.state.error}")
+        click.echo(f"DOWN {device.site_slug}/{device.name} {device.address}: {device.error}")
     for alert in report.opened:
         click.echo(f"NEW ALERT [{alert.severity}] {alert.title}")
     for alert in report.resolved:

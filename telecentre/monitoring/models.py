@@ -95,11 +95,13 @@ class Sample(db.Model):
     """One poll's flat metrics for one device (raw; kept for days)."""
 
     __tablename__ = "samples"
-    __table_args__ = (Index("ix_samples_device_at", "device_id", "at"),)
+    # Time series: on PostgreSQL a BRIN index on the time (rows arrive in time order).
+    __table_args__ = (Index("ix_samples_device_at", "device_id", "at"),
+                      Index("ix_samples_at", "at", postgresql_using="brin"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     values: Mapped[dict] = mapped_column(JSON)
 
 

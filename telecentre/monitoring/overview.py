@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from telecentre.alerts.models import Alert
 from telecentre.extensions import db
-from telecentre.monitoring.models import Device
+from telecentre.monitoring.models import Device, DeviceState
 from telecentre.sites.services import list_sites
 
 
@@ -35,21 +35,28 @@ class SiteHealth:
 
 
 def county() -> list[SiteHealth]:
-    """Health of every active site, in the county's order."""
+    """Health of every active site, in the county's order.
+
+    Two aggregate queries (devices by site and status, active alerts by site
+    and severity): the cost does not grow with the number of devices.
+    """
     result = {site.id: SiteHealth(site) for site in list_sites()}
-    for device in db.session.scalars(select(Device).where(Device.enabled)
-                                     .options(selectinload(Device.state))):
-        health = result.get(device.site_id)
+    status = func.coalesce(DeviceState.status, "unknown")
+    for site_id, state, count in db.session.execute(
+            select(Device.site_id, status, func.count())
+            .select_from(Device).outerjoin(DeviceState, DeviceState.device_id == Device.id)
+            .where(Device.enabled).group_by(Device.site_id, status)):
+        health = result.get(site_id)
         if health is None:
             continue
-        health.devices += 1
-        status = device.state.status if device.state else "unknown"
-        setattr(health, status, getattr(health, status) + 1)
-    for site_id, severity in db.session.execute(
-            select(Alert.site_id, Alert.severity).where(Alert.source == "snmp",
-                                                        Alert.status != "resolved")):
+        health.devices += count
+        setattr(health, state, getattr(health, state) + count)
+    for site_id, severity, count in db.session.execute(
+            select(Alert.site_id, Alert.severity, func.count())
+            .where(Alert.source == "snmp", Alert.status != "resolved")
+            .group_by(Alert.site_id, Alert.severity)):
         if site_id in result:
-            result[site_id].alerts[severity] += 1
+            result[site_id].alerts[severity] += count
     return list(result.values())
 
 

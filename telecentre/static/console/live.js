@@ -9,12 +9,19 @@
     if (document.hidden || el.contains(document.activeElement)) {
       return Promise.resolve();
     }
+    var headers = {"X-Requested-With": "fetch"};
+    if (el.dataset.liveEtag) {
+      headers["If-None-Match"] = el.dataset.liveEtag;  // 304, no body, while nothing changed
+    }
     return fetch(el.dataset.liveUrl, {credentials: "same-origin", redirect: "manual",
-                                       headers: {"X-Requested-With": "fetch"}})
+                                       headers: headers})
       .then(function (reply) {
         if (reply.type === "opaqueredirect" || reply.status === 401 || reply.status === 403) {
           window.location.reload();
           return null;
+        }
+        if (reply.ok && reply.headers.get("ETag")) {
+          el.dataset.liveEtag = reply.headers.get("ETag");
         }
         return reply.ok ? reply.text() : null;
       })
