@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
@@ -49,7 +49,7 @@ def _resident(site, value) -> User | None:
 def _choices(form, site) -> list:
     policy = rules.current_policy(site)
     slot = policy.slot_minutes
-    form.minutes.choices = [SelectChoice(m, _("%(n)d minutes", n=m))
+    form.minutes.choices = [SelectChoice(m, ngettext("%(num)d minute", "%(num)d minutes", m))
                             for m in range(slot, policy.max_booking_minutes + 1, slot)]
     seats = services.candidate_seats(site)
     form.seat.choices = [SelectChoice(0, _("Any free computer"))] + [
