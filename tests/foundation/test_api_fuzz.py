@@ -95,6 +95,7 @@ def fuzz(app, authorization: str | None, only_path: str | None = None):
     return requests, statuses, sorted(set(failures)), errors
 
 
+@pytest.mark.timeout(900)  # every operation × six callers: minutes on a busy machine
 def test_every_operation_answers_as_documented_for_every_caller(app, callers):
     total = 0
     for caller, authorization in callers.items():
