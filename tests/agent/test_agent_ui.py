@@ -32,15 +32,19 @@ def test_console_agent_never_imports_tkinter():
     shutil.which("Xvfb") is None, reason="Xvfb (Debian package xvfb) is not installed"
 )
 def test_tk_lock_screen_runs_a_session_under_xvfb(fake_server, tmp_path):
-    display = ":%d" % (180 + os.getpid() % 50)
+    number = 180 + os.getpid() % 50
+    display = ":%d" % number
     xvfb = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1024x768x24"],
+        ["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     agent = None
     try:
-        time.sleep(1)
+        deadline = time.monotonic() + WAIT  # the display's socket, not a fixed pause
+        while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            assert xvfb.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+            time.sleep(0.05)
         env = dict(os.environ, DISPLAY=display, PYTHONPATH=ROOT)
         agent = subprocess.Popen(
             [

@@ -12,7 +12,7 @@ from telecentre.booking.models import Booking, QueueEntry
 from telecentre.booking.policies import update_policy
 from telecentre.booking.services import check_in, create_booking
 from telecentre.common.db import begin_write
-from telecentre.common.errors import Conflict
+from telecentre.common.errors import Conflict, DomainError
 from telecentre.console import queue_desk
 from telecentre.extensions import db
 from telecentre.sessions import services as sessions
@@ -139,9 +139,10 @@ def test_a_booking_still_running_refuses_the_offer_and_changes_nothing(app, cloc
     db.session.commit()
     assert entry.status == "offered"
     before = snapshot()
-    with pytest.raises(Conflict) as info:
+    # She sits at PC-01: one computer per person names where, before the overlap would.
+    with pytest.raises(DomainError) as info:
         queue.accept_offer(anna, entry)
-    assert info.value.code == "overlapping_booking"
+    assert info.value.code == "already_in_session" and "PC-01" in info.value.message
     db.session.rollback()
     assert snapshot() == before
 
