@@ -94,12 +94,17 @@ def test_resident_search_by_name_and_card(client, login, attendant, room, create
 def test_recent_actions_on_the_console(client, login, attendant, room):
     from telecentre.audit.services import record
     from telecentre.extensions import db
-    record(attendant, "console.test_action", site=room["seats"]["PC-01"].site_id,
+    record(attendant, "queue.accept", site=room["seats"]["PC-01"].site_id,
            details={"seat": "PC-01"})
     db.session.commit()
     login(client, attendant)
     page = client.get(f"/console/{OWN}").get_data(as_text=True)
-    assert "console.test_action" in page and f"/sites/{OWN}/audit" in page
+    # The action in words (the label registry), not its code.
+    assert "queue.accept" not in page and f"/sites/{OWN}/audit" in page
+    from telecentre.common.labels import AUDIT_ACTIONS
+    from flask_babel import force_locale
+    with force_locale("pl"):
+        assert str(AUDIT_ACTIONS["queue.accept"]) in page
 
 
 def test_room_api(client, login, attendant, room):
