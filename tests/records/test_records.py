@@ -32,8 +32,10 @@ def used_seat(create_seat, create_user):
 
 
 def query(**changes):
-    today = local_today().isoformat()
-    return {"resident": "anna.k", "seat": "0", "first": today, "last": today, **changes}
+    # From yesterday: the session two hours ago is yesterday (local) just after midnight.
+    first = (local_today() - timedelta(days=1)).isoformat()
+    return {"resident": "anna.k", "seat": "0", "first": first,
+            "last": local_today().isoformat(), **changes}
 
 
 @pytest.mark.parametrize("role", ["resident", "attendant", "it", "admin"])
@@ -136,7 +138,7 @@ def test_the_privacy_notice_says_when_the_log_is_kept(log_app, app):
 def test_a_resident_alone_is_enough_to_look_up(log_app, create_user, used_seat):
     client = log_app.test_client()
     Auth(client).login(create_user("admin", records_access=True))
-    today = local_today().isoformat()
-    reply = client.get("/records/sessions", query_string={"resident": "anna.k", "first": today,
-                                                           "last": today})
+    reply = client.get("/records/sessions", query_string={
+        "resident": "anna.k", "first": (local_today() - timedelta(days=1)).isoformat(),
+        "last": local_today().isoformat()})
     assert reply.status_code == 200 and "anna.k" in reply.get_data(True)
