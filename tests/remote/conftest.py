@@ -110,6 +110,11 @@ def adhoc_on(app):
     app.config["REMOTE_ADHOC_ENABLED"] = True
 
     def with_two_step(user):
+        from telecentre.common.db import begin_write
+        # End this test's read snapshot first: a live server may have written since (SQLite
+        # refuses to turn an old snapshot into a writer).
+        db.session.rollback()
+        begin_write(db.session)
         user.totp_secret = encrypt(pyotp.random_base32())
         user.totp_enabled_at = utcnow()
         db.session.commit()
