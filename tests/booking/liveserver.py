@@ -54,7 +54,9 @@ class LiveServer:
                "TELECENTRE_SECURE_COOKIES": "false",
                "TELECENTRE_RATELIMIT_ENABLED": "false",
                "TELECENTRE_LOG_LEVEL": "WARNING",
-               "TELECENTRE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **self.extra_env}
+               "TELECENTRE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+               # no task worker beside this server: background work runs in the request
+               "TELECENTRE_TASKS_ALWAYS_EAGER": "true", **self.extra_env}
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "telecentre.cli", "serve", "--host", "127.0.0.1",

@@ -288,7 +288,8 @@ def test_admin_edits_a_policy_and_exports_statistics(live, browse, county, fresh
     month = local_today().strftime("%Y-%m")
     cycow = [row for row in rows if row["Site"].endswith("Cyców") and row["Period"] == month]
     assert len(cycow) == 1, rows[:3]
-    assert (cycow[0]["PCs"], cycow[0]["Sessions"]) == ("4", "1")  # Anna at PC-12
+    # Anna at PC-12 now, and the session that ended at PC-11 (the county fixture)
+    assert (cycow[0]["PCs"], cycow[0]["Sessions"]) == ("4", "2")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download XLSX").click()
     with open(download.value.path(), "rb") as xlsx:
