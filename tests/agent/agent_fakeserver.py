@@ -79,6 +79,8 @@ class FakeServer:
     def new_token(self):
         """A fresh one-time enrolment token."""
         token = secrets.token_urlsafe(16)
+        while token.startswith("-"):  # as the real server: never read as a command-line option
+            token = secrets.token_urlsafe(16)
         self.tokens[token] = False
         return token
 
