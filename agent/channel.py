@@ -122,7 +122,11 @@ def listen(path, owner_uid=None, owner_gid=None, mode=0o660):
 def connect(path, timeout=None):
     """Connect to the service's socket; returns a Connection."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(timeout)
-    sock.connect(path)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(path)
+    except OSError:
+        sock.close()  # the UI retries for a while: one descriptor leaked a try adds up
+        raise
     sock.settimeout(None)
     return Connection(sock)
