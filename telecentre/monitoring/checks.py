@@ -26,6 +26,7 @@ class Discovery:
     interfaces: dict[str, str] = field(default_factory=dict)   # ifIndex -> name
     processors: list[str] = field(default_factory=list)        # hrDeviceIndex
     storage: dict[str, str] = field(default_factory=dict)      # hrStorageIndex -> descr
+    memory_rows: list[str] = field(default_factory=list)       # storage rows that are RAM
     supplies: dict[str, str] = field(default_factory=dict)     # prtMarkerSupplies index -> descr
     # ENTITY-SENSOR-MIB index -> [scale, precision]
     entity_sensors: dict[str, list[int]] = field(default_factory=dict)
@@ -104,6 +105,8 @@ def discovery_from(probes: dict, t: dict) -> Discovery:
     for index, kind in t.get(O.HR_STORAGE_TYPE, {}).items():
         if kind in (O.HR_STORAGE_FIXED_DISK, O.HR_STORAGE_RAM):
             d.storage[index] = text(t.get(O.HR_STORAGE_DESCR, {}).get(index))
+        if kind == O.HR_STORAGE_RAM:
+            d.memory_rows.append(index)
     d.supplies = {i: text(v) for i, v in t.get(O.PRT_SUPPLY_DESCR, {}).items()}
     for index, kind in t.get(O.ENT_SENSOR_TYPE, {}).items():
         if kind == O.ENT_SENSOR_CELSIUS:

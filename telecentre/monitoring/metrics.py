@@ -137,8 +137,11 @@ def derive(previous: Reading | None, current: Reading | None) -> Health:
     for key in ("cpu_percent", "load1", "memory_used_percent", "temperature_c"):
         if getattr(current, key) is not None:
             m[key] = float(getattr(current, key))
-    if current.storage:
-        m["storage_max_percent"] = max(s["used_percent"] for s in current.storage.values())
+    # RAM rows count page cache as used (a Linux host's is always nearly full):
+    # memory has its own metric, the disk alert looks at disks only.
+    disks = [s["used_percent"] for s in current.storage.values() if not s.get("memory")]
+    if disks:
+        m["storage_max_percent"] = max(disks)
     if current.ups:
         ups = current.ups
         if ups.get("on_battery") is not None:

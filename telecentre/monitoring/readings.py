@@ -77,6 +77,8 @@ def read(d: Discovery | None, v: dict, at: float) -> Reading:
         if pct is not None:
             r.storage[i] = {"descr": descr, "used_percent": pct,
                             "size_bytes": (units or 1) * size}
+            if i in d.memory_rows:
+                r.storage[i]["memory"] = True
     if d.ucd:
         try:
             r.load1 = float(text(v.get(O.UCD_LA_LOAD_1)))

@@ -37,11 +37,11 @@ FAMILIES = {
                        {"1": (2019283746, 3847561029, 32, 100_000_000)}, set()),
     "net-snmp-linux": ("pc", "net-snmp",
                        {"cpu_percent": 13.0, "memory_used_percent": 20.2, "load1": 0.42,
-                        "storage_max_percent": 67.7},
+                        "storage_max_percent": 32.8},
                        {"2": (902938475612, 1209384756123, 64, 1_000_000_000)}, set()),
     "windows-10": ("pc", "windows",
                    {"cpu_percent": 26.0, "memory_used_percent": 60.0,
-                    "storage_max_percent": 61.2},
+                    "storage_max_percent": 61.2},  # C:\ only, not memory
                    {"6": (29384756123, 3847561234, 64, 1_000_000_000)}, set()),
     "apc-smart-ups": ("ups", "apc-ups",
                       {"ups_on_battery": 0.0, "ups_charge_percent": 100.0,
