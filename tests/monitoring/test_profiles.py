@@ -182,3 +182,23 @@ def test_a_profile_file_that_the_engine_does_not_understand_is_refused():
     with pytest.raises(profiles.ProfileError, match="states must be among"):
         profiles.parse({"name": "x", "match": {"probe": "1.2"},
                         "metrics": {"ups_source": {"oid": "1.2.0", "states": {3: False}}}})
+
+
+def test_a_new_family_is_a_new_file(snmp, sim_target, tmp_path, monkeypatch):
+    """Drop a file beside the shipped ones: discovery picks it, the poll reads it."""
+    for shipped in profiles.PROFILE_DIR.glob("*.yaml"):
+        (tmp_path / shipped.name).write_text(shipped.read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    (tmp_path / "kert-ups.yaml").write_text(
+        "name: kert-ups\ntitle: Kert UPS\nmatch:\n  sys_object_id: ['1.3.6.1.4.1.935']\n"
+        "metrics:\n  temperature_c: {oid: 1.3.6.1.2.1.33.1.2.7.0}\n",  # upsBatteryTemperature
+        encoding="utf-8")
+    monkeypatch.setattr(profiles, "PROFILE_DIR", tmp_path)
+    profiles.profiles.cache_clear()
+    try:
+        d = _discover(snmp, sim_target("ups-mib-phoenixtec"))
+        assert d.profile == "kert-ups"
+        reading = _poll(snmp, sim_target("ups-mib-phoenixtec"), d)
+        assert reading.temperature_c == 31.0
+    finally:
+        profiles.profiles.cache_clear()
