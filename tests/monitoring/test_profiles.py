@@ -7,11 +7,14 @@ figures are compared with the values in the recording; the alert rules of its
 kind must open exactly the alerts the recording calls for (the Catalyst really
 is at 97 % processor load) and nothing else.
 """
+from pathlib import Path
+
 import pytest
 
 from telecentre.monitoring import checks, metrics, poller, profiles, simdata, thresholds
 from telecentre.monitoring.readings import Reading
 
+RECORDINGS = Path(__file__).with_name("recordings")
 # recording -> (device kind, profile, figures, {ifIndex: (in, out, counter bits, bit/s)},
 #               alerts the recording rightly raises)
 FAMILIES = {
@@ -111,8 +114,7 @@ def test_profile_filters_rows_by_description(snmp, sim_target):
 
 
 def _narrow_switch(uptime, in_octets, out_octets):
-    records = simdata.read_snmprec(
-        __import__("pathlib").Path(__file__).with_name("recordings") / "d-link-des3200.snmprec")
+    records = simdata.read_snmprec(RECORDINGS / "d-link-des3200.snmprec")
     records["1.3.6.1.2.1.1.3.0"] = ("67", uptime)
     records["1.3.6.1.2.1.2.2.1.10.1"] = ("65", in_octets)
     records["1.3.6.1.2.1.2.2.1.16.1"] = ("65", out_octets)
