@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from telecentre.alerts import messages
 from telecentre.alerts.models import Alert, AlertDelivery
+from telecentre.common.db import begin_write
 from telecentre.common.mail import smtp_hand_over
 from telecentre.common.sms import SmsError, sms_post
 from telecentre.common.time import utcnow
@@ -112,11 +113,13 @@ def _claim(ids: list[int], now: datetime) -> list[int]:
     return got
 
 
-def _finish(config, group: list[AlertDelivery], error: str | None, now: datetime) -> None:
+def _finish(config, ids: list[int], error: str | None, now: datetime) -> None:
     """Record the outcome: sent, tried again later (backoff), or failed for good."""
     most = int(config.get("ALERT_DELIVERY_MAX_ATTEMPTS") or 5)
     backoff = float(config.get("ALERT_DELIVERY_BACKOFF_SECONDS") or 60)
-    for row in group:
+    db.session.rollback()  # end the read snapshot (nothing pending), then write as a writer
+    begin_write(db.session)
+    for row in db.session.scalars(select(AlertDelivery).where(AlertDelivery.id.in_(ids))):
         row.attempts += 1
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", now, None
@@ -138,6 +141,8 @@ def send_due(config=None, *, ids: list[int] | None = None,
     """
     config = config if config is not None else current_app.config
     now = now or utcnow()
+    db.session.commit()
+    begin_write(db.session)
     db.session.execute(update(AlertDelivery).where(  # leases of workers that died
         AlertDelivery.status == "sending", AlertDelivery.next_attempt_at <= now)
         .values(status="pending"))
@@ -150,12 +155,13 @@ def send_due(config=None, *, ids: list[int] | None = None,
                                    .order_by(AlertDelivery.id)))
     sent = failed = 0
     for group in _groups(rows):
+        ids = [row.id for row in group]
         try:
             _hand_over(config, group)
             error = None
         except DeliveryError as exc:
             error = str(exc)
-        _finish(config, group, error, now)
+        _finish(config, ids, error, now)
         if error is None:
             sent += len(group)
         else:
@@ -183,7 +189,9 @@ def announce(config, opened, resolved, now: datetime | None = None) -> int:
     if not (opened or resolved):
         return 0
     now = now or utcnow()
+    begin_write(db.session)  # SQLite: reads then writes, so take the write lock first
     rows = record_events(config, opened, resolved, now)
-    db.session.commit()
-    queue([r for r in rows if r.next_attempt_at <= now])
+    due = [r.id for r in rows if r.next_attempt_at <= now]
+    db.session.commit()  # before the queue: the worker must see the rows
+    queue(due)
     return len(rows)
