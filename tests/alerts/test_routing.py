@@ -264,3 +264,30 @@ def test_a_route_is_added_checked_edited_and_deleted(app, client, login, create_
     db.session.rollback()
     assert db.session.scalar(select(AlertRoute)) is None
     assert client.get("/it/alert-routes/999999").status_code == 404
+
+
+def test_the_periodic_job_sends_repeats_and_what_was_held(app, create_route, create_alert,
+                                                          receiver):
+    from telecentre.jobs import load_jobs, run_job
+    create_route(webhook_url=receiver.url, webhook_format="slack", repeat_minutes=30)
+    alert = create_alert(title="ups-2 is running on battery")
+    alert.opened_at -= timedelta(hours=1)  # opened an hour ago; nobody was told yet
+    db.session.commit()
+    result = run_job(app, load_jobs(app)["alerts.deliveries"])
+    assert result == "1 repeats; 1 sent, 0 not sent"
+    assert receiver.received[0]["body"]["text"].startswith("Nadal trwa: ")  # server language
+    assert run_job(app, load_jobs(app)["alerts.deliveries"]) == "0 repeats; 0 sent, 0 not sent"
+
+
+def test_a_webhook_that_never_answers_times_out_and_is_retried_later(app, create_route,
+                                                                     create_alert):
+    import socket
+    app.config.update(ALERT_WEBHOOK_TIMEOUT_SECONDS=0.3)
+    with socket.socket() as silent:  # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        create_route(webhook_url=f"http://127.0.0.1:{silent.getsockname()[1]}/hook")
+        announce(app.config, [create_alert()], [])
+    (row,) = _rows()
+    assert row.status == "pending" and row.attempts == 1
+    assert "timed out" in row.last_error
