@@ -11,8 +11,7 @@ from telecentre.alerts.routing import record_events, record_repeats
 from telecentre.alerts.services import resolve_alert, save_route
 from telecentre.common.time import WARSAW
 from telecentre.extensions import db
-from tests.mail_sink import MailSink
-from tests.sinks import FakeSmsGateway
+from tests.sinks import FakeSmsGateway, MailSink
 
 
 @pytest.fixture
