@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from telecentre.auth.models import User
 from telecentre.common.time import utcnow
 from telecentre.common.types import UTCDateTime
 from telecentre.extensions import db
@@ -91,6 +92,7 @@ class PrintJob(db.Model):
 
     site: Mapped[Site] = relationship()
     seat: Mapped[Seat | None] = relationship()
+    user: Mapped[User | None] = relationship()
 
     @property
     def unknown(self) -> bool:

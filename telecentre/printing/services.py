@@ -34,13 +34,14 @@ class PrintServerDown(DomainError):
 
 
 def settings_of(site: Site | int) -> PrintSettings:
-    """Return the site's print settings, adding the defaults (printing off) the first time."""
+    """Return the site's print settings; a site never set up gets the defaults (printing
+    off), not stored until ``save_settings``."""
     site_id = site if isinstance(site, int) else site.id
     found = db.session.scalar(select(PrintSettings).where(PrintSettings.site_id == site_id))
     if found is None:
-        found = PrintSettings(site_id=site_id, queues=[])
-        db.session.add(found)
-        db.session.flush()
+        defaults = {c.key: c.default.arg for c in PrintSettings.__table__.columns
+                    if c.default is not None and not callable(c.default.arg)}
+        found = PrintSettings(**{**defaults, "site_id": site_id, "queues": []})
     return found
 
 
@@ -277,7 +278,11 @@ def purge_due(now: datetime | None = None, client_for=None) -> int:
             PrintJob.created_at <= cutoff)).all()
         client = client_for(settings) if client_for else None
         for job in jobs:
-            cancel(None, job, "purge", now, client=client, state="purged")
+            try:
+                with db.session.begin_nested():  # a server that is down keeps its jobs held
+                    cancel(None, job, "purge", now, client=client, state="purged")
+            except PrintServerDown:
+                break
             purged += 1
     return purged
 
@@ -306,3 +311,46 @@ def owed_jobs(site_id: int) -> list[PrintJob]:
     return list(db.session.scalars(select(PrintJob).where(
         PrintJob.site_id == site_id, PrintJob.cost > 0, PrintJob.paid.is_(False),
         PrintJob.state.in_(COUNTED)).order_by(PrintJob.released_at)))
+
+
+# ------------------------------------------------------------------ settings and the desk
+
+def save_settings(actor, settings: PrintSettings, values: dict) -> PrintSettings:
+    """Change the site's print settings (prices in grosze, queues a list of names)."""
+    if values.get("printer_device_id"):
+        from telecentre.monitoring.models import Device
+        device = db.session.get(Device, values["printer_device_id"])
+        if device is None or device.site_id != settings.site_id or device.kind != "printer":
+            raise NotFound(_("There is no such printer at this site."))
+    else:
+        values["printer_device_id"] = None
+    if values.get("enabled") and not (values.get("cups_host") and values.get("queues")):
+        raise PolicyViolation(_("Give the print server's address and at least one queue "
+                                "before switching printing on."))
+    for name, value in values.items():
+        setattr(settings, name, value)
+    db.session.add(settings)
+    db.session.flush()
+    record(actor, "print.settings", target=settings, site=settings.site_id,
+           details={k: v for k, v in values.items() if k != "cups_host"})
+    return settings
+
+
+def desk_panel(site: Site, now: datetime | None = None) -> dict:
+    """Return what the console's "Print queue" panel shows: jobs with quotes, owed, printer."""
+    now = now or utcnow()
+    settings = settings_of(site)
+    if not settings.enabled:
+        return {"settings": settings, "jobs": [], "owed": [], "printer": None}
+    jobs = [(job, *quote(job, settings, now)) for job in held_jobs(site.id)]
+    printer = None
+    if settings.printer_device_id:
+        from telecentre.monitoring.models import Device
+        printer = db.session.get(Device, settings.printer_device_id)
+    return {"settings": settings, "jobs": jobs, "owed": owed_jobs(site.id), "printer": printer}
+
+
+def printing_on(site: Site) -> bool:
+    """Return True when the site prints through us (for the kiosk's link)."""
+    return bool(db.session.scalar(select(PrintSettings.enabled).where(
+        PrintSettings.site_id == site.id)))
