@@ -33,6 +33,7 @@ def print_site(app, cups_server, create_seat, create_agent):
     settings = settings_of(site)
     settings.enabled, settings.cups_host, settings.cups_port = True, "127.0.0.1", cups_server.port
     settings.queues = [queue]
+    db.session.add(settings)
     db.session.commit()
     settings.printer = settings_printer  # the queue's own printer, for the test to read
     return settings

@@ -94,7 +94,7 @@ def test_over_the_allowance_is_refused_when_the_site_refuses(
     with pytest.raises(PolicyViolation) as refused:
         services.release(resident, second, "pc")
     db.session.rollback()
-    assert "only 1 free pages" in refused.value.message
+    assert refused.value.code == "policy_violation" and ": 1." in refused.value.message
     assert second.state == "held"
     client = cups_client.connect(print_site)
     assert client.job_state(second.cups_job_id) == cups_client.HELD  # still held on CUPS
