@@ -15,6 +15,7 @@ def sync():
     from telecentre.tasks import send
     site_ids = list(db.session.scalars(select(PrintSettings.site_id).where(
         PrintSettings.enabled)))
+    db.session.rollback()  # the tasks write in transactions of their own
     for site_id in site_ids:
         send(sync_site, site_id, expires=SYNC_SECONDS)
     return f"{len(site_ids)} sites"

@@ -354,3 +354,14 @@ def printing_on(site: Site) -> bool:
     """Return True when the site prints through us (for the kiosk's link)."""
     return bool(db.session.scalar(select(PrintSettings.enabled).where(
         PrintSettings.site_id == site.id)))
+
+
+def anonymise_jobs_before(cutoff: datetime) -> int:
+    """Remove who printed (resident, session, guest pass) from jobs created before *cutoff*;
+    return how many jobs were changed. Pages, colour and cost stay for the statistics."""
+    from sqlalchemy import update
+    return db.session.execute(update(PrintJob).where(
+        PrintJob.created_at < cutoff,
+        or_(PrintJob.user_id.is_not(None), PrintJob.session_id.is_not(None),
+            PrintJob.guest_pass_id.is_not(None)))
+        .values(user_id=None, session_id=None, guest_pass_id=None)).rowcount
