@@ -28,8 +28,8 @@ class PrintSettingsForm(FlaskForm):
                                  validators=[DataRequired(), NumberRange(1, 24 * 60)])
     free_pages = IntegerField(_l("Free pages per resident"), default=10,
                               validators=[NumberRange(0, 10_000)])
-    period = SelectField(_l("Free pages renew every"),
-                         choices=[SelectChoice("day", _l("day")), SelectChoice("month", _l("month"))])
+    period = SelectField(_l("Free pages renew every"), choices=[
+        SelectChoice("day", _l("day")), SelectChoice("month", _l("month"))])
     guest_free_pages = IntegerField(_l("Free pages per guest pass"), default=5,
                                     validators=[NumberRange(0, 10_000)])
     price_mono = DecimalField(_l("Price per black-and-white page beyond the allowance (zł)"),

@@ -66,7 +66,7 @@ Printcap {root}/printcap
 def missing_binaries() -> list[str]:
     """Return the CUPS programs that are not installed (scripts/system-deps.sh installs them)."""
     found = [shutil.which(b) or shutil.which(b, path="/usr/sbin:/usr/bin") for b in BINARIES]
-    return [b for b, path in zip(BINARIES, found) if not path]
+    return [b for b, path in zip(BINARIES, found, strict=True) if not path]
 
 
 def free_port() -> int:
