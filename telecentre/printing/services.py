@@ -193,6 +193,19 @@ def _held(job: PrintJob | None) -> PrintJob:
     return job
 
 
+def _locked(job: PrintJob | None) -> PrintJob | None:
+    """On PostgreSQL lock the job and its resident (two releases at once neither print a job
+    twice nor spend one allowance twice); SQLite requests and jobs already hold the write lock."""
+    if job is None or db.session.get_bind().dialect.name != "postgresql":
+        return job
+    from telecentre.auth.models import User
+    db.session.execute(select(PrintJob.id).where(PrintJob.id == job.id).with_for_update())
+    if job.user_id is not None:
+        db.session.execute(select(User.id).where(User.id == job.user_id).with_for_update())
+    db.session.refresh(job)
+    return job
+
+
 def check_owner(job: PrintJob | None, *, user=None, session_id: int | None = None) -> PrintJob:
     """Refuse (404) a job that is not the resident's, or not of the PC's running session."""
     if job is None or (user is not None and job.user_id != user.id) or (
@@ -210,7 +223,7 @@ def release(actor, job: PrintJob | None, via: str, now: datetime | None = None,
     charged in full.
     """
     now = now or utcnow()
-    job = _held(job)
+    job = _held(_locked(job))
     settings = settings_of(job.site_id)
     free, cost = quote(job, settings, now)
     known = job.user_id is not None or job.guest_pass_id is not None
@@ -235,7 +248,7 @@ def cancel(actor, job: PrintJob | None, via: str, now: datetime | None = None,
            client=None, state: str = "cancelled") -> PrintJob:
     """Cancel a held job on the server (its document is removed there too)."""
     now = now or utcnow()
-    job = _held(job)
+    job = _held(_locked(job))
     job.state, job.ended_at = state, now
     db.session.flush()
     record(actor, f"print.{'purge' if state == 'purged' else 'cancel'}", target=job,
