@@ -4,8 +4,8 @@ CUPS learns a job's pages only while filtering it for the printer, that is
 after release; a held job has none. So we count the document ourselves, by
 its format: PDF (pypdf), PostScript (the DSC ``%%Pages:`` comment), plain text
 (form feeds, 66 lines a page). Other formats (raster from a driver on the PC,
-images) give None and the job is counted as one page a copy until CUPS
-reports the pages it printed. Nothing of the document is kept.
+images) give None and the job is counted as one page a copy (marked as a
+guess). Nothing of the document is kept.
 """
 from __future__ import annotations
 
