@@ -147,6 +147,11 @@ class Defaults:
     SMS_GATEWAY_FORMAT = "json"
     SMS_GATEWAY_FIELDS: dict = {"to": "to", "sender": "from", "text": "text"}
     SMS_GATEWAY_TIMEOUT_SECONDS = 5
+    # Mail and SMS to residents go out from a task worker after the change commits
+    # (telecentre.common.outgoing); a failed one is tried again after this many seconds,
+    # doubled each time (30 s, 1, 2, 4, 8 min), this many times.
+    OUTGOING_RETRY_SECONDS = 30
+    OUTGOING_RETRIES = 5
 
 
 def load(app, overrides=None):
