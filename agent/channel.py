@@ -8,8 +8,9 @@ user (see `agent.launcher`). On Windows the same channel is a named pipe with
 an ACL (`agent.winpipe`).
 
 Messages: the UI sends `{"op": …}` (hello, ping, line, unlock_request,
-activity, end_by_user, privacy); the service sends the agent's events (`{"event": …,
-"state": …}`) and `{"pong": {...}}` replies to pings.
+activity, end_by_user, privacy, print_jobs, print_action); the service sends
+the agent's events (`{"event": …, "state": …}`) and `{"pong": {...}}` replies
+to pings.
 """
 
 import json
@@ -19,7 +20,8 @@ import struct
 import threading
 
 MAX_LINE = 64 * 1024
-UI_OPS = ("hello", "ping", "line", "unlock_request", "activity", "end_by_user", "privacy")
+UI_OPS = ("hello", "ping", "line", "unlock_request", "activity", "end_by_user", "privacy",
+          "print_jobs", "print_action")
 
 
 class ChannelClosed(Exception):

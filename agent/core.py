@@ -24,6 +24,9 @@ TICK_SECONDS = 0.2
 UNLOCK_TIMEOUT = 8.0
 PRIVACY_TIMEOUT = 8.0
 PRIVACY_FIELDS = ("version", "lang", "title", "text", "headings", "url")
+PRINT_ACTIONS = ("release", "cancel")
+PRINT_DONE = {"release": "print_released", "cancel": "print_cancelled"}
+PRINT_JOB_FIELDS = ("id", "pages", "pages_known", "colour", "free_pages", "cost")
 DEFAULT_POLICY = {
     "warn_minutes": [5, 1],
     "kiosk_idle_seconds": 120,
@@ -179,6 +182,11 @@ class Agent:
         text = text.strip()
         if text == "/privacy":
             return self._on_privacy()
+        if text == "/print" or text.startswith("/print "):
+            words = text.split()
+            if len(words) == 3 and words[1] in PRINT_ACTIONS and words[2].isdigit():
+                return self._on_print_action(int(words[2]), words[1])
+            return self._on_print_jobs()
         if self.sessions.active:
             self.sessions.touch()
             if text == "/end":
@@ -262,6 +270,55 @@ class Agent:
         if notice is None:
             return self.emit("privacy", message=self.t("privacy_unavailable"))
         self.emit("privacy", **notice)
+
+    # --- printing: the running session's held jobs (the countdown's "Printing") -------
+
+    def _on_print_jobs(self):
+        """Fetch the session's held jobs without holding up the loop; the UI gets `print_jobs`."""
+        if not self.sessions.active:
+            return self.emit("print_jobs", jobs=[], message=self.t("print_no_session"))
+        threading.Thread(target=self._print_worker, args=(None, None), name="print",
+                         daemon=True).start()
+
+    def _on_print_action(self, job_id, action):
+        """Release or cancel one job of the running session (the server checks whose it is)."""
+        if not self.sessions.active or action not in PRINT_ACTIONS:
+            return self._on_print_jobs()
+        threading.Thread(target=self._print_worker, args=(int(job_id), action), name="print",
+                         daemon=True).start()
+
+    def _print_worker(self, job_id, action):
+        done = refused = reply = None
+        if action is not None:
+            try:
+                self.transport.post(f"/print-jobs/{job_id}/{action}", {}, timeout=UNLOCK_TIMEOUT)
+                done = action
+            except ApiError as exc:  # over the allowance, already released, ... : say why
+                refused = exc.message
+            except TransportError:
+                return self.post("print_result", None, None, None)
+        try:
+            reply = self.transport.get("/print-jobs", timeout=UNLOCK_TIMEOUT)
+        except TransportError:
+            pass
+        self.post("print_result", done, refused, reply)
+
+    def _on_print_result(self, done, refused, reply):
+        fields = {}
+        if done:
+            fields["message"] = self.t(PRINT_DONE[done])
+        if refused:
+            fields["message"] = refused
+        if isinstance(reply, dict) and isinstance(reply.get("jobs"), list):
+            jobs = [{key: job.get(key) for key in PRINT_JOB_FIELDS}
+                    for job in reply["jobs"] if isinstance(job, dict)]
+            if not jobs and "message" not in fields:
+                fields["message"] = self.t("print_none")
+            return self.emit("print_jobs", jobs=jobs, currency=reply.get("currency") or "PLN",
+                             **fields)
+        if not refused:
+            fields["message"] = self.t("print_unavailable")
+        self.emit("print_jobs", jobs=None, **fields)
 
     def _on_end_by_user(self):
         if self.sessions.active:

@@ -226,6 +226,54 @@ STRINGS = {
         "Зараз неможливо отримати інформацію про захист даних. "
         "Попросіть її в адміністратора зали.",
     ),
+    "printing": (
+        "Drukowanie",
+        "Printing",
+        "Друк",
+    ),
+    "print_title": (
+        "Twoje wydruki czekają na zwolnienie",
+        "Your print jobs wait to be released",
+        "Ваші завдання друку чекають на запуск",
+    ),
+    "print_job": (
+        "Wydruk {id}: {pages} str., {colour}",
+        "Print job {id}: {pages} pages, {colour}",
+        "Завдання {id}: {pages} стор., {colour}",
+    ),
+    "print_colour": ("kolor", "colour", "кольоровий"),
+    "print_mono": ("czarno-biały", "black and white", "чорно-білий"),
+    "print_free": ("bezpłatnie", "free", "безкоштовно"),
+    "print_cost": ("do zapłaty {amount} {currency}", "to pay {amount} {currency}",
+                   "до сплати {amount} {currency}"),
+    "print_release": ("Drukuj", "Print", "Друкувати"),
+    "print_cancel": ("Usuń", "Delete", "Видалити"),
+    "print_refresh": ("Odśwież", "Refresh", "Оновити"),
+    "print_released": (
+        "Wysłano do drukarki.",
+        "Sent to the printer.",
+        "Надіслано на принтер.",
+    ),
+    "print_cancelled": (
+        "Wydruk usunięty.",
+        "Print job deleted.",
+        "Завдання друку видалено.",
+    ),
+    "print_none": (
+        "Nie masz wydruków czekających na zwolnienie.",
+        "You have no print jobs waiting.",
+        "У вас немає завдань друку, що очікують.",
+    ),
+    "print_no_session": (
+        "Wydruki można zwolnić w trakcie sesji.",
+        "Print jobs can be released during a session.",
+        "Завдання друку можна запустити під час сеансу.",
+    ),
+    "print_unavailable": (
+        "Nie można teraz pobrać listy wydruków. Poproś o pomoc opiekuna sali.",
+        "The print jobs cannot be fetched now. Please ask the attendant.",
+        "Зараз неможливо отримати список завдань друку. Зверніться до адміністратора зали.",
+    ),
     "privacy_online": (
         "Ta sama informacja jest na stronie {url}",
         "The same notice is on {url}",

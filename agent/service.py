@@ -139,6 +139,11 @@ class ServiceUI:
         elif op == "privacy":
             lang = message.get("lang")
             self.agent.post("privacy", lang if lang in LANGUAGES else None)
+        elif op == "print_jobs":
+            self.agent.post("print_jobs")
+        elif (op == "print_action" and message.get("action") in ("release", "cancel")
+              and isinstance(message.get("job"), int) and not isinstance(message["job"], bool)):
+            self.agent.post("print_action", message["job"], message["action"])
 
     def _attach(self, conn):
         with self._lock:

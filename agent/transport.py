@@ -74,7 +74,7 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class Transport:
-    """POSTs JSON to `/api/v1/agent/...` of one server."""
+    """Sends JSON to `/api/v1/agent/...` of one server (POST, and GET for lists)."""
 
     def __init__(
         self,
@@ -98,6 +98,14 @@ class Transport:
 
     def post(self, path, body, auth=True, timeout=None):
         """POST `body` as JSON and return the decoded reply; raise a TransportError."""
+        return self.request("POST", path, json.dumps(body).encode("utf-8"), auth, timeout)
+
+    def get(self, path, timeout=None):
+        """GET `path` (authenticated) and return the decoded reply; raise a TransportError."""
+        return self.request("GET", path, None, True, timeout)
+
+    def request(self, method, path, data, auth=True, timeout=None):
+        """One request to the agent API; the reply decoded from JSON."""
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Accept": "application/json",
@@ -108,9 +116,8 @@ class Transport:
         if auth:
             header, secret_used = self.credentials.authorization()
             headers["Authorization"] = header
-        data = json.dumps(body).encode("utf-8")
         request = urllib.request.Request(
-            self.base + path, data=data, headers=headers, method="POST"
+            self.base + path, data=data, headers=headers, method=method
         )
         try:
             with self._opener.open(request, timeout=timeout or self.timeout) as response:

@@ -61,6 +61,8 @@ class ServiceProxy:
             message["request"] = payload[0]
         elif kind == "privacy" and payload:
             message["lang"] = payload[0]
+        elif kind == "print_action":
+            message["job"], message["action"] = payload
         self._send(message)
 
     def ping(self):

@@ -25,6 +25,7 @@ class TkUI:
         self.events = queue.Queue()
         self.agent = None
         self.popups = []
+        self.print_window = None
         self._polls = 0
 
     def both(self, key, **fields):
@@ -134,6 +135,12 @@ class TkUI:
         self.clock.pack(padx=10)
         tk.Button(
             win,
+            text=self.t("printing"),
+            font=("DejaVu Sans", 9),
+            command=lambda: self.agent.post("print_jobs"),
+        ).pack(pady=(2, 0))
+        tk.Button(
+            win,
             text=self.both("end_session"),
             font=("DejaVu Sans", 9),
             command=lambda: self.agent.post("end_by_user"),
@@ -188,6 +195,49 @@ class TkUI:
         self.popups.append(win)
         win.lift()  # above the full-screen lock, also where no window manager stacks it
         text.focus_set()
+
+    def _money(self, grosze, currency):
+        whole, part = divmod(int(grosze), 100)
+        separator = "." if self.t.lang == "en" else ","
+        return self.t("print_cost", amount=f"{whole}{separator}{part:02d}", currency=currency)
+
+    def _print_jobs(self, event):
+        """The session's held print jobs, each with Print and Delete; redrawn on every answer."""
+        if self.print_window is not None:
+            try:
+                self.print_window.destroy()
+            except tk.TclError:
+                pass
+        win = self.print_window = tk.Toplevel(self.root)
+        win.attributes("-topmost", True)
+        win.title(self.t("printing"))
+        tk.Label(win, text=self.t("print_title"), font=("DejaVu Sans", 14, "bold")).pack(
+            padx=16, pady=(12, 6))
+        if event.get("message"):
+            tk.Label(win, text=event["message"], font=("DejaVu Sans", 12), wraplength=460,
+                     fg=WARN).pack(padx=16, pady=4)
+        currency = event.get("currency") or "PLN"
+        for job in event.get("jobs") or ():
+            row = tk.Frame(win)
+            row.pack(fill="x", padx=16, pady=4)
+            pages = job["pages"] if job.get("pages_known", True) else f"{job['pages']}?"
+            text = self.t("print_job", id=job["id"], pages=pages,
+                          colour=self.t("print_colour" if job.get("colour") else "print_mono"))
+            cost = job.get("cost") or 0
+            text += " · " + (self._money(cost, currency) if cost else self.t("print_free"))
+            tk.Label(row, text=text, font=("DejaVu Sans", 12), anchor="w").pack(
+                side="left", fill="x", expand=True)
+            for action in ("cancel", "release"):
+                tk.Button(row, text=self.t("print_" + action), font=("DejaVu Sans", 11),
+                          command=lambda j=job["id"], a=action: self.agent.post(
+                              "print_action", j, a)).pack(side="right", padx=2)
+        buttons = tk.Frame(win)
+        buttons.pack(pady=10)
+        tk.Button(buttons, text=self.t("print_refresh"),
+                  command=lambda: self.agent.post("print_jobs")).pack(side="left", padx=4)
+        tk.Button(buttons, text=self.t("close"), command=win.destroy).pack(side="left", padx=4)
+        self.popups.append(win)
+        win.lift()
 
     def _clear(self):
         """Nothing of the previous session stays: messages gone, every field empty."""
@@ -267,5 +317,7 @@ class TkUI:
             self._popup(text)
         elif name == "privacy":
             self._notice(event)
+        elif name == "print_jobs":
+            self._print_jobs(event)
         elif name in ("offline", "online", "enrolled"):
             self.status.configure(text=text)

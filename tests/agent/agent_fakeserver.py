@@ -72,6 +72,8 @@ class FakeServer:
         self.requests = []  # (path, headers, raw body) as received
         self.drop_events_replies = 0  # store, then drop the connection without a reply
         self.heartbeats = 0
+        # id -> job as the real server lists it (telecentre/printing/agent_views.py)
+        self.print_jobs = {}
         self._next_session = 100
         self._httpd = None
 
@@ -259,6 +261,19 @@ class FakeServer:
                      "headings": ["Notice", "Who is the controller"],
                      "url": "https://telecentre.example/ochrona-danych"}
 
+    def list_print_jobs(self, agent_id):
+        jobs = [job for job in self.print_jobs.values() if job["state"] == "held"]
+        return 200, {"jobs": jobs, "currency": "PLN"}
+
+    def print_action(self, agent_id, job_id, action):
+        job = self.print_jobs.get(job_id)
+        if job is None or job["state"] != "held":
+            return 404, {"error": "not_found", "message": "There is no such print job."}
+        if action == "release" and job.get("refuse"):
+            return 422, {"error": "print_over_allowance", "message": job["refuse"]}
+        job["state"] = "released" if action == "release" else "cancelled"
+        return 200, job
+
     def store_events(self, agent_id, body):
         acked = []
         with self.lock:
@@ -277,7 +292,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        """A page and a file, for what a resident's browser would fetch in a session."""
+        """A page and a file, for what a resident's browser would fetch in a session; the
+        agent's print jobs."""
+        if self.path == "/api/v1/agent/print-jobs":
+            agent_id, status, error = self.fake.authenticate(self.headers.get("Authorization", ""))
+            if agent_id is None:
+                return self._reply(status, error)
+            return self._reply(*self.fake.list_print_jobs(agent_id))
         if self.path.startswith("/download/"):
             data, kind = b"%PDF-1.4 wniosek\n" * 64, "application/pdf"
         elif self.path == "/page":
@@ -302,6 +323,12 @@ class _Handler(BaseHTTPRequestHandler):
         name = self.path.rsplit("/", 1)[-1]
         if self.path == "/api/v1/agent/enroll":
             return self._reply(*fake.enroll(body))
+        parts = self.path.split("/")
+        if self.path.startswith("/api/v1/agent/print-jobs/") and len(parts) == 7:
+            agent_id, status, error = fake.authenticate(self.headers.get("Authorization", ""))
+            if agent_id is None:
+                return self._reply(status, error)
+            return self._reply(*fake.print_action(agent_id, int(parts[5]), parts[6]))
         if not self.path.startswith("/api/v1/agent/") or name not in (
             "heartbeat",
             "unlock",

@@ -325,3 +325,39 @@ def test_privacy_notice_on_the_lock_screen_also_when_the_server_is_down(
     assert other.wait_for("privacy")["message"] == (
         "The privacy notice cannot be fetched now. Please ask the attendant for it.")
     assert not [e for e in agent.events + other.events if e["event"] == "session_started"]
+
+
+def test_print_jobs_of_the_session_are_listed_released_and_cancelled_on_the_pc(
+        fake_server, agents, tmp_path):
+    fake_server.add_booking("PRN-001", utcnow() - timedelta(minutes=1),
+                            utcnow() + timedelta(minutes=30), 10)
+    for job_id, pages, colour, cost in ((7, 3, False, 0), (8, 2, True, 120), (9, 1, False, 0)):
+        fake_server.print_jobs[job_id] = {"id": job_id, "pages": pages, "pages_known": True,
+                                          "colour": colour, "state": "held", "free_pages": 0,
+                                          "cost": cost, "created_at": "2026-12-05T10:00:00Z"}
+    fake_server.print_jobs[9]["refuse"] = "Over today's free pages."
+    agent = _enrolled(agents, fake_server, tmp_path / "state")
+    agent.send("/print")  # locked: nobody's jobs to show
+    assert agent.wait_for("print_jobs")["message"] == (
+        "Print jobs can be released during a session.")
+    agent.send("prn-001")
+    agent.wait_for("session_started")
+    agent.send("/print")
+    listed = agent.wait_for("print_jobs")
+    assert [(j["id"], j["pages"], j["colour"], j["cost"]) for j in listed["jobs"]] == [
+        (7, 3, False, 0), (8, 2, True, 120), (9, 1, False, 0)]
+    agent.send("/print release 7")
+    after = agent.wait_for("print_jobs")
+    assert after["message"] == "Sent to the printer."
+    assert [j["id"] for j in after["jobs"]] == [8, 9]
+    assert fake_server.print_jobs[7]["state"] == "released"
+    agent.send("/print cancel 8")
+    assert agent.wait_for("print_jobs")["message"] == "Print job deleted."
+    agent.send("/print release 9")  # the server says why not, and the list stays
+    refused = agent.wait_for("print_jobs")
+    assert refused["message"] == "Over today's free pages." and refused["jobs"][0]["id"] == 9
+    assert fake_server.print_jobs[9]["state"] == "held"
+    fake_server.stop()
+    agent.send("/print")
+    assert agent.wait_for("print_jobs")["message"] == (
+        "The print jobs cannot be fetched now. Please ask the attendant.")

@@ -194,3 +194,50 @@ def test_privacy_button_on_the_lock_screen_shows_the_notice_and_lock_takes_it_aw
         assert [w for w in ui.root.winfo_children() if w.winfo_class() == "Toplevel"] == []
     finally:
         ui.root.destroy()
+
+
+def test_print_jobs_window_lists_the_jobs_and_sends_what_the_resident_presses(xdisplay):
+    from agent.i18n import Translator
+    from agent.ui.tk import TkUI
+    from agent.uiproc import _Remaining
+
+    class Controller:
+        sessions = _Remaining()
+        posted = []
+
+        def post(self, *args):
+            self.posted.append(args)
+
+    ui = TkUI(Translator("pl"), "pc")
+    ui.agent = Controller()
+    ui._build()
+    try:
+        ui._show({"event": "session_started", "state": "in_session", "minutes": 30})
+        ui.root.update()
+        (printing,) = [w for w in ui.timer.winfo_children() if w.winfo_class() == "Button"
+                       and w.cget("text") == "Drukowanie"]
+        printing.invoke()
+        assert Controller.posted[-1] == ("print_jobs",)
+        ui._show({"event": "print_jobs", "state": "in_session", "currency": "PLN", "jobs": [
+            {"id": 7, "pages": 3, "pages_known": True, "colour": False, "cost": 0},
+            {"id": 8, "pages": 2, "pages_known": False, "colour": True, "cost": 120}]})
+        ui.root.update()
+        rows = [f for f in ui.print_window.winfo_children() if f.winfo_class() == "Frame"
+                and any(w.winfo_class() == "Label" for w in f.winfo_children())]
+        texts = [[w.cget("text") for w in row.winfo_children()] for row in rows]
+        assert texts == [
+            ["Wydruk 7: 3 str., czarno-biały · bezpłatnie", "Usuń", "Drukuj"],
+            ["Wydruk 8: 2? str., kolor · do zapłaty 1,20 PLN", "Usuń", "Drukuj"]]
+        [w for w in rows[1].winfo_children() if w.cget("text") == "Drukuj"][0].invoke()
+        assert Controller.posted[-1] == ("print_action", 8, "release")
+        # The answer redraws the one window; the session's end takes it away.
+        ui._show({"event": "print_jobs", "state": "in_session", "jobs": [],
+                  "message": "Nie masz wydruków czekających na zwolnienie."})
+        ui.root.update()
+        assert len([w for w in ui.root.winfo_children() if w.winfo_class() == "Toplevel"
+                    and w is not ui.timer]) == 1
+        ui._show({"event": "locked", "state": "locked", "message": "Komputer zablokowany."})
+        ui.root.update()
+        assert [w for w in ui.root.winfo_children() if w.winfo_class() == "Toplevel"] == []
+    finally:
+        ui.root.destroy()
