@@ -93,7 +93,8 @@ def _other_retention(now: datetime, cutoff: datetime) -> dict:
 
 
 def export_data(user: User) -> dict:
-    """Return everything held about ``user`` (account, bookings, sessions, own actions)."""
+    """Return everything held about ``user`` (account, bookings, sessions, own actions,
+    print jobs)."""
     sites = {s.id: s.slug for s in db.session.scalars(select(Site))}
     seats = {s.id: s.name for s in db.session.scalars(select(Seat))}
     bookings = db.session.scalars(select(Booking).where(Booking.resident_id == user.id)
@@ -102,6 +103,9 @@ def export_data(user: User) -> dict:
                                   .order_by(UsageSession.started_at)).all()
     actions = db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == user.id)
                                  .order_by(AuditEntry.at)).all()
+    from telecentre.printing.models import PrintJob
+    prints = db.session.scalars(select(PrintJob).where(PrintJob.user_id == user.id)
+                                .order_by(PrintJob.created_at)).all()
 
     def iso(value):
         return value.isoformat() if value else None
@@ -127,6 +131,12 @@ def export_data(user: User) -> dict:
                       "minutes_granted": s.minutes_granted} for s in sessions],
         "actions": [{"at": iso(a.at), "action": a.action, "ip": a.source_ip}
                     for a in actions],
+        # Print jobs as we keep them: never a document's name or content.
+        "print_jobs": [{"site": sites.get(j.site_id), "seat": seats.get(j.seat_id),
+                        "created_at": iso(j.created_at), "pages": j.pages, "colour": j.colour,
+                        "state": j.state, "released_at": iso(j.released_at),
+                        "free_pages": j.free_pages, "cost_grosze": j.cost, "paid": j.paid}
+                       for j in prints],
         "retention_days_note": _("Usage older than the retention period is kept only "
                                  "without your name."),
     }

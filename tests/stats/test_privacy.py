@@ -126,3 +126,20 @@ def test_only_the_right_roles_see_who_used_a_seat(app, login, old_seat, create_u
 def test_export_of_a_user_without_history(app, create_user):
     data = export_data(create_user())
     assert data["bookings"] == [] and data["sessions"] == []
+
+
+def test_export_holds_the_residents_print_jobs_and_never_a_document_name(app, create_user):
+    from telecentre.common.time import utcnow
+    from telecentre.printing.models import PrintJob
+    from telecentre.sites.services import get_site
+    anna, other = create_user(), create_user()
+    for user, pages in ((anna, 3), (anna, 1), (other, 9)):
+        db.session.add(PrintJob(site_id=get_site("cycow").id, cups_job_id=pages,
+                                queue="public", pages=pages, colour=pages == 1,
+                                user_id=user.id, cost=200 if pages == 1 else 0,
+                                created_at=utcnow()))
+    db.session.commit()
+    jobs = export_data(anna)["print_jobs"]
+    assert [(j["site"], j["pages"], j["colour"], j["cost_grosze"]) for j in jobs] == [
+        ("cycow", 3, False, 0), ("cycow", 1, True, 200)]
+    assert not any("name" in key or "title" in key for key in jobs[0])
