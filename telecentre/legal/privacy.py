@@ -11,6 +11,16 @@ from flask_babel import gettext as _
 from telecentre.legal.retention import kinds
 
 
+def _printing_on() -> bool:
+    """True when some site prints through us (the notice then names that purpose)."""
+    from sqlalchemy import select
+
+    from telecentre.extensions import db
+    from telecentre.printing.models import PrintSettings
+    return db.session.scalar(select(PrintSettings.id).where(
+        PrintSettings.enabled.is_(True)).limit(1)) is not None
+
+
 def notice() -> dict:
     """Return the notice's parts for the template, in the current language."""
     cfg = current_app.config
@@ -29,6 +39,14 @@ def notice() -> dict:
          _("Art. 6(1)(e) RODO; only if you gave an e-mail address or phone number"),
          _("e-mail address, phone number")),
     ]
+    if _printing_on():
+        purposes.append((
+            _("Printing: counting your pages against the free allowance, and what you owe "
+              "beyond it"),
+            _("Art. 6(1)(e) RODO: a task in the public interest (public internet access, "
+              "digital inclusion)"),
+            _("print jobs: site, computer, pages, colour, cost; never the document or its "
+              "name")))
     if cfg["SESSION_LOG_ENABLED"]:
         purposes.append((
             _("Answering requests made under the law (police, prosecutor, court) about who "

@@ -146,3 +146,14 @@ def test_registration_keeps_the_notice_version_accepted(client, app):
     assert export_data(user)["account"]["privacy_notice_version"] == user.privacy_version
     delete_account(user, user, "correct horse battery")
     assert user.privacy_version is None
+
+
+def test_the_notice_names_printing_once_a_site_prints(client):
+    from telecentre.printing.models import PrintSettings
+    from telecentre.sites.services import get_site
+    assert "Drukowanie:" not in page(client, "/ochrona-danych", "pl")
+    db.session.add(PrintSettings(site_id=get_site("cycow").id, enabled=True,
+                                 cups_host="127.0.0.1", queues=["public"]))
+    db.session.commit()
+    html = page(client, "/ochrona-danych", "pl")
+    assert "Drukowanie: liczenie Twoich stron" in html and "nigdy dokument" in html
