@@ -147,6 +147,16 @@ class Defaults:
     SMS_GATEWAY_FORMAT = "json"
     SMS_GATEWAY_FIELDS: dict = {"to": "to", "sender": "from", "text": "text"}
     SMS_GATEWAY_TIMEOUT_SECONDS = 5
+    # Discovery (telecentre.monitoring.discovery): a subnet scan, and the probes of the
+    # addresses neighbour tables name, send at most DISCOVERY_SCAN_RATE requests a second
+    # (one packet each: probes are not retried) with DISCOVERY_SCAN_CONCURRENCY in flight;
+    # a range of more than DISCOVERY_SCAN_MAX_HOSTS addresses (a /22) is refused. Probes try
+    # the credentials of the devices already known, then DISCOVERY_COMMUNITIES.
+    DISCOVERY_SCAN_RATE = 50
+    DISCOVERY_SCAN_CONCURRENCY = 20
+    DISCOVERY_SCAN_MAX_HOSTS = 1024
+    DISCOVERY_COMMUNITIES: list = []
+    DISCOVERY_SNMP_PORT = 161  # the port probes go to (a device's own port is kept apart)
 
 
 def load(app, overrides=None):

@@ -40,6 +40,8 @@ AUDIT_ACTIONS = {
     "device.add": _l("device added"),
     "device.delete": _l("device deleted"),
     "device.update": _l("device changed"),
+    "discovery.accept": _l("proposed device accepted"),
+    "discovery.ignore": _l("proposed device ignored"),
     "guest_pass.issue": _l("guest pass issued"),
     "guest_pass.revoke": _l("guest pass revoked"),
     "guest_pass.use": _l("guest pass used"),
@@ -112,14 +114,18 @@ TARGET_TYPES = {"Seat": _l("seat"), "Site": _l("site"), "User": _l("user"),
                 "SshCredential": _l("SSH credential"), "PowerSchedule": _l("power schedule"),
                 "EnrollmentToken": _l("enrolment token"), "OpeningHours": _l("opening hours"),
                 "OpeningException": _l("opening-hours exception"), "HostKey": _l("SSH host key"),
-                "RemoteTarget": _l("remote target")}
+                "RemoteTarget": _l("remote target"), "ProposedDevice": _l("proposed device")}
+
+# How discovery learnt of a device or a link (telecentre.monitoring.discovery).
+FOUND_BY = {"lldp": _l("LLDP neighbour"), "cdp": _l("CDP neighbour"),
+            "arp": _l("ARP table"), "scan": _l("subnet scan")}
 
 # Who did it, when nobody signed in did (jobs, agents, the scheduler).
 ACTORS = {"system": _l("system")}
 
 REGISTRIES = {"audit": AUDIT_ACTIONS, "device_kind": DEVICE_KINDS, "end_reason": END_REASONS,
               "role": ROLES, "session_kind": SESSION_KINDS, "target": TARGET_TYPES,
-              "actor": ACTORS}
+              "actor": ACTORS, "found_by": FOUND_BY}
 
 
 # registry -> {code prefix: callable(rest of the code) -> label}, for codes built from a
