@@ -284,8 +284,11 @@ def pending_proposals() -> list[ProposedDevice]:
 def accept_proposal(actor, proposal: ProposedDevice, name: str, kind: str,
                     community: str = "") -> Device:
     """Make the device (site, kind, the credentials that answered, or ``community``)."""
+    if kind not in DEVICE_KINDS:
+        raise InvalidInput(_("Unknown device kind “%(kind)s”; use one of: %(kinds)s.",
+                             kind=kind, kinds=", ".join(DEVICE_KINDS)))
     fields = {"name": (name or "").strip() or proposal.sys_name or proposal.address,
-              "kind": kind if kind in DEVICE_KINDS else proposal.suggested_kind,
+              "kind": kind,
               "address": proposal.address, "port": proposal.port}
     if (community or "").strip():
         fields.update(snmp_version="2c", community=community.strip())
