@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from telecentre.audit.services import record
 from telecentre.common.crypto import decrypt, encrypt, encrypted_column
 from telecentre.common.db import begin_write
-from telecentre.common.errors import InvalidInput, NotFound
+from telecentre.common.errors import InvalidInput
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
 from telecentre.monitoring import discovery
@@ -267,10 +267,11 @@ def _store_links(site, device_id: int, neighbours) -> int:
 
 
 def get_proposal(proposal_id) -> ProposedDevice:
-    """Return a proposal still waiting for a decision; raise NotFound."""
+    """Return a proposal still waiting for a decision; raise InvalidInput (a form sent
+    again after the decision, or a made-up number, is stale input, not a missing page)."""
     row = db.session.get(ProposedDevice, proposal_id) if proposal_id else None
     if row is None or row.status != "proposed":
-        raise NotFound(_("This proposal has already been decided or does not exist."))
+        raise InvalidInput(_("This proposal has already been decided or does not exist."))
     return row
 
 

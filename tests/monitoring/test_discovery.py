@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from telecentre.common.errors import InvalidInput, NotFound
+from telecentre.common.errors import InvalidInput
 from telecentre.extensions import db
 from telecentre.monitoring import discovery, simdata
 from telecentre.monitoring.discovery_models import NeighbourLink, ProposedDevice
@@ -183,7 +183,7 @@ def test_accepted_proposal_becomes_a_device(lab, snmp, cycow, config):
     assert report.walked == 3 and report.proposed == [] and pending_proposals() == []
     link = db.session.scalar(select(NeighbourLink).where(NeighbourLink.local_port == "Gi0/2"))
     assert link.neighbour_device_id == device.id
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput):
         get_proposal(proposal.id)
 
 

@@ -75,7 +75,7 @@ def test_ignored_proposal_leaves_the_list(it_client, proposal):
     reply = it_client.post("/it/discovery/decide", data={
         "proposal": proposal.id, "decision": "accept",
         f"{prefix}-csrf_token": it_client.auth.csrf_token("/it/discovery")})
-    assert reply.status_code == 404
+    assert reply.status_code == 422
 
 
 def test_accept_without_credentials_asks_for_a_community(it_client, proposal):
