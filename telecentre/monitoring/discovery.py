@@ -243,6 +243,53 @@ async def scan(client, addresses: list[str], credentials_list, limiter: RateLimi
     return report
 
 
+def in_ranges(address: str | None, subnets) -> bool:
+    """Whether ``address`` lies in one of ``subnets`` (CIDR texts)."""
+    if not address:
+        return False
+    ip = netaddr.IPAddress(address)
+    return any(ip in netaddr.IPNetwork(s) for s in subnets)
+
+
+@dataclass
+class Neighbourhood:
+    """What reading a site's devices found: their tables (None: it did not answer), the
+    addresses they name (address -> (found_by, via device id, LLDP/CDP row or None))
+    and the probes of those inside the site's subnets."""
+
+    tables: dict[int, NeighbourTables | None]
+    candidates: dict[str, tuple[str, int, Neighbour | None]]
+    probes: ScanReport
+
+
+async def explore(walk_client, probe_client, devices, skip: set[str], subnets, credentials,
+                  limiter: RateLimiter, concurrency: int, port: int) -> Neighbourhood:
+    """Read the tables of ``devices`` ((id, target, ifIndex -> name) each, ``concurrency``
+    at a time), then probe the addresses they name that lie in ``subnets``, not in ``skip``.
+    """
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def read(device_id, target, interfaces):
+        async with gate:
+            try:
+                return device_id, await read_neighbours(walk_client, target, interfaces)
+            except SnmpError:
+                return device_id, None
+
+    tables = dict(await asyncio.gather(*(read(*d) for d in devices)))
+    candidates: dict[str, tuple[str, int, Neighbour | None]] = {}
+    for device_id in sorted(tables):  # the first device to name an address is its "via"
+        found = tables[device_id] or NeighbourTables()
+        for n in found.neighbours:
+            if n.address and n.address not in skip:
+                candidates.setdefault(n.address, (n.protocol, device_id, n))
+        for address in sorted(found.arp - skip):
+            candidates.setdefault(address, ("arp", device_id, None))
+    inside = [a for a in candidates if in_ranges(a, subnets)]
+    probes = await scan(probe_client, inside, credentials, limiter, concurrency, port)
+    return Neighbourhood(tables, candidates, probes)
+
+
 # Words in sysDescr / CDP platform / LLDP system description -> the kind they suggest,
 # the first match wins (a UPS or printer often also says "network").
 KIND_WORDS = (

@@ -24,7 +24,8 @@ from telecentre.monitoring.discovery_models import NeighbourLink, ProposedDevice
 from telecentre.monitoring.models import DEVICE_KINDS, Device, DeviceState
 from telecentre.monitoring.services import (credentials_for, save_device, spec_for,
                                             stored_fields)
-from telecentre.monitoring.snmp import Credentials, SnmpClient, SnmpError
+from telecentre.monitoring.snmp import Credentials, SnmpClient
+from telecentre.sites.models import Site
 
 encrypted_column(ProposedDevice, "community_secret")
 
@@ -90,13 +91,6 @@ def scan_ranges(site, cidrs, config) -> list[str]:
     return ranges
 
 
-def _in_site(site, address: str | None) -> bool:
-    if not address:
-        return False
-    ip = netaddr.IPAddress(address)
-    return any(ip in netaddr.IPNetwork(s) for s in site.subnets or [])
-
-
 def _skip_addresses(site) -> set[str]:
     """Addresses not to probe or propose: known devices and decided proposals."""
     known = set(db.session.scalars(select(Device.address)))
@@ -140,7 +134,7 @@ def scan_site(runner, site, cidrs, config) -> DiscoveryReport:
         client, addresses, credentials, limiter, concurrency, port))
     begin_write(db.session)
     report = DiscoveryReport(probes=len(result.sent), sent=result.sent)
-    site = db.session.get(type(site), site_id)
+    site = db.session.get(Site, site_id)
     for found in result.found:
         if _propose(site, found.address, "scan", None, probe=found):
             report.proposed.append(found.address)
@@ -185,66 +179,36 @@ def discover_site(runner, site, config) -> DiscoveryReport:
     """Read the neighbour tables of the site's devices, refresh its links, propose the
     neighbours and ARP entries inside its subnets that answer (LLDP/CDP neighbours are
     proposed even when they do not)."""
-    devices = list(db.session.scalars(select(Device).where(
-        Device.site_id == site.id, Device.enabled).order_by(Device.id)))
-    jobs = [(d.id, spec_for(d).target, (d.discovery or {}).get("interfaces", {}))
-            for d in devices]
+    devices = [(d.id, spec_for(d).target, (d.discovery or {}).get("interfaces", {}))
+               for d in db.session.scalars(select(Device).where(
+                   Device.site_id == site.id, Device.enabled).order_by(Device.id))]
     skip = _skip_addresses(site)
     credentials = site_credentials(site, config)
-    site_id = site.id
-    site_model = type(site)
+    site_id, subnets = site.id, list(site.subnets or [])
     db.session.rollback()  # no transaction open during the walks
     limiter, concurrency, port = _limiter(config)
-
-    async def work(client):
-        tables = {}
-        for device_id, target, interfaces in jobs:
-            try:
-                tables[device_id] = await discovery.read_neighbours(
-                    runtime_client, target, interfaces)
-            except SnmpError:
-                tables[device_id] = None
-        wanted = {}
-        for device_id, found in tables.items():
-            for n in (found.neighbours if found else []):
-                if n.address and n.address not in skip:
-                    wanted.setdefault(n.address, (n.protocol, device_id, n))
-            for address in sorted(found.arp if found else []):
-                if address not in skip:
-                    wanted.setdefault(address, ("arp", device_id, None))
-        inside = [a for a in wanted if _in_site(site_snapshot, a)]
-        probes = await discovery.scan(client, inside, credentials, limiter, concurrency, port)
-        return tables, wanted, probes
-
-    site_snapshot = _SiteRanges(site_id, list(site.subnets or []))
-    runtime_client = runner.client
-    tables, wanted, probes = _with_scan_client(runner, config, work)
+    found = _with_scan_client(runner, config, lambda client: discovery.explore(
+        runner.client, client, devices, skip, subnets, credentials, limiter, concurrency,
+        port))
     begin_write(db.session)
-    site = db.session.get(site_model, site_id)
-    report = DiscoveryReport(probes=len(probes.sent), sent=probes.sent)
-    answered = {p.address: p for p in probes.found}
-    for device_id, found in tables.items():
-        if found is None:
+    site = db.session.get(Site, site_id)
+    report = DiscoveryReport(probes=len(found.probes.sent), sent=found.probes.sent)
+    for device_id, tables in found.tables.items():
+        if tables is None:
             report.failed += 1
             continue  # keep what it said last time: it may be back tomorrow
         report.walked += 1
-        report.links += _store_links(site, device_id, found.neighbours)
-    for address, (found_by, device_id, neighbour) in wanted.items():
+        report.links += _store_links(site, device_id, tables.neighbours)
+    answered = {p.address: p for p in found.probes.found}
+    for address, (found_by, device_id, neighbour) in found.candidates.items():
         probe = answered.get(address)
-        if not _in_site(site, address) or (neighbour is None and probe is None):
-            continue  # an ARP entry that does not speak SNMP: a PC or a phone
+        if not discovery.in_ranges(address, site.subnets or []) or (
+                neighbour is None and probe is None):
+            continue  # outside, or an ARP entry that does not speak SNMP (a PC, a phone)
         if _propose(site, address, found_by, device_id, probe=probe, neighbour=neighbour):
             report.proposed.append(address)
     db.session.flush()
     return report
-
-
-@dataclass
-class _SiteRanges:
-    """The site's id and subnets, readable with no session (on the SNMP loop)."""
-
-    id: int
-    subnets: list[str]
 
 
 def _store_links(site, device_id: int, neighbours) -> int:

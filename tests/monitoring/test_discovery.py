@@ -18,9 +18,10 @@ from telecentre.monitoring.models import Device
 from telecentre.monitoring.proposals import (accept_proposal, discover_site, get_proposal,
                                              ignore_proposal, pending_proposals, scan_ranges,
                                              scan_site, site_links)
-from telecentre.monitoring.services import credentials_for
+from telecentre.monitoring.services import credentials_for, save_device
 from telecentre.monitoring.simulator import SnmpSimulator
 from telecentre.sites.services import get_site
+from tests.monitoring.conftest import V3_USER
 
 PORT = 1161
 COMMUNITY = "tc-disc"
@@ -230,13 +231,35 @@ def test_scan_finds_exactly_the_listening_addresses(scan_lab, snmp, cycow, confi
         (a, "scan", "printer-x", "printer") for a in LISTENING]
 
 
+def test_scan_tries_the_v3_users_of_known_devices(snmpd, snmp, cycow, config):
+    user, auth_key, priv_key = V3_USER
+    cycow.subnets = [*cycow.subnets, "127.0.2.0/30"]
+    save_device(None, cycow, {"name": "ups-v3", "kind": "ups", "address": "127.0.2.2",
+                              "port": str(PORT), "snmp_version": "3", "v3_user": user,
+                              "v3_auth_key": auth_key, "v3_priv_key": priv_key})
+    db.session.commit()
+    report = scan_site(snmp, cycow, ["127.0.2.0/30"], config)
+    db.session.commit()
+    # 127.0.2.2 is known (not probed); snmpd on 127.0.2.1 ignores the v2c community
+    # and answers the v3 user.
+    assert report.sent == ["127.0.2.1", "127.0.2.1"]
+    [row] = pending_proposals()
+    assert (row.address, row.snmp_version, row.v3_user, row.community_secret) == (
+        "127.0.2.1", "3", user, None)
+    device = accept_proposal(None, row, "snmpd-host", "pc")
+    db.session.commit()
+    c = credentials_for(device)
+    assert (c.version, c.user, c.auth_key, c.priv_key) == ("3", user, auth_key, priv_key)
+
+
 @pytest.mark.parametrize("ranges, words", [
     (["127.0.28.0/21"], "too large"),
     (["127.0.40.0/29"], "not inside the subnets"),
     (["no-such-range"], "is not a range"),
 ])
-def test_scan_ranges_are_refused_with_a_clear_message(cycow, config, ranges, words):
-    with pytest.raises(InvalidInput) as exc:
+def test_scan_ranges_are_refused_with_a_clear_message(app, cycow, config, ranges, words):
+    with app.test_request_context(headers={"Accept-Language": "en"}), \
+            pytest.raises(InvalidInput) as exc:
         scan_ranges(cycow, ranges, config)
     assert words in exc.value.message
     assert db.session.scalar(select(ProposedDevice)) is None
