@@ -149,7 +149,8 @@ class Defaults:
     SMS_GATEWAY_TIMEOUT_SECONDS = 5
     # Discovery (telecentre.monitoring.discovery): a subnet scan, and the probes of the
     # addresses neighbour tables name, send at most DISCOVERY_SCAN_RATE requests a second
-    # (one packet each: probes are not retried) with DISCOVERY_SCAN_CONCURRENCY in flight;
+    # (probes are not retried: a v2c probe is one packet; a v3 one is preceded by pysnmp's
+    # engine-id discovery) with DISCOVERY_SCAN_CONCURRENCY in flight;
     # a range of more than DISCOVERY_SCAN_MAX_HOSTS addresses (a /22) is refused. Probes try
     # the credentials of the devices already known, then DISCOVERY_COMMUNITIES.
     DISCOVERY_SCAN_RATE = 50

@@ -46,13 +46,13 @@ def retention():
 @job("snmp.neighbours", "cron", hour=3, minute=40)
 def daily_neighbours():
     """Send every site with devices to the workers to read its neighbour tables."""
-    from sqlalchemy import distinct, select
+    from sqlalchemy import select
 
     from telecentre.extensions import db
     from telecentre.monitoring.models import Device
     from telecentre.monitoring.tasks import discover_site
     from telecentre.tasks import send
-    sites = list(db.session.scalars(select(distinct(Device.site_id))))
+    sites = list(db.session.scalars(select(Device.site_id).distinct().order_by(Device.site_id)))
     db.session.rollback()
     for site_id in sites:
         send(discover_site, site_id, expires=3600)

@@ -219,6 +219,14 @@ def test_links_not_seen_again_are_removed(lab, snmp, cycow, config):
         lab.rewrite(FLOOR, floor_records())
 
 
+def test_the_daily_job_reads_every_site_with_devices_on_the_task_queue(lab, cycow, config):
+    from telecentre.monitoring.jobs import daily_neighbours
+    assert daily_neighbours() == "1 sites sent"  # tasks run where they are sent in tests
+    db.session.rollback()
+    assert len(site_links(cycow)) == 6
+    assert [p.address for p in pending_proposals()] == [HALL]
+
+
 def test_scan_finds_exactly_the_listening_addresses(scan_lab, snmp, cycow, config):
     app_config = dict(config, DISCOVERY_COMMUNITIES=[COMMUNITY])
     report = scan_site(snmp, cycow, [SCAN_RANGE], app_config)
