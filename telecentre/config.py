@@ -158,6 +158,11 @@ class Defaults:
     DISCOVERY_SCAN_MAX_HOSTS = 1024
     DISCOVERY_COMMUNITIES: list = []
     DISCOVERY_SNMP_PORT = 161  # the port probes go to (a device's own port is kept apart)
+    # Mail and SMS to residents go out from a task worker after the change commits
+    # (telecentre.common.outgoing); a failed one is tried again after this many seconds,
+    # doubled each time (30 s, 1, 2, 4, 8 min), this many times.
+    OUTGOING_RETRY_SECONDS = 30
+    OUTGOING_RETRIES = 5
 
 
 def load(app, overrides=None):

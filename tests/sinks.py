@@ -1,5 +1,10 @@
-"""Real peers on loopback for outgoing messages: an SMTP sink (aiosmtpd) and a fake HTTP
-SMS gateway that records what it is sent (tests only; reusable for alert texts)."""
+"""Real peers on loopback for outgoing messages: an SMTP server (aiosmtpd) that keeps what
+it receives, and a fake HTTP SMS gateway that records what it is sent (tests only).
+
+``with MailSink() as sink: ...``; ``sink.port`` is where it listens, ``sink.wait(n)``
+blocks until ``n`` messages arrived (no sleeps), ``sink.messages`` holds them parsed; the
+``mail_sink`` fixture points the app's SMTP settings at one.
+"""
 import email
 import json
 import socket
@@ -7,6 +12,8 @@ import threading
 import urllib.parse
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 
 def free_port() -> int:
@@ -16,20 +23,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class SmtpSink:
-    """``with SmtpSink() as sink: ... sink.messages`` — aiosmtpd on 127.0.0.1, messages
-    parsed as ``email.message.EmailMessage``."""
-
-    def __init__(self):
-        from aiosmtpd.controller import Controller
-        self.messages = []
-        self.port = free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+class _Keeper:
+    def __init__(self, sink):
+        self.sink = sink
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        """Keep the message (aiosmtpd handler hook)."""
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 stored"
+        message = email.message_from_bytes(envelope.original_content or envelope.content,
+                                           policy=policy.default)
+        with self.sink.arrived:
+            self.sink.messages.append(message)
+            self.sink.recipients.append(list(envelope.rcpt_tos))
+            self.sink.arrived.notify_all()
+        return "250 Message accepted"
+
+
+class MailSink:
+    """aiosmtpd's Controller on 127.0.0.1 and a free port."""
+
+    def __init__(self, port: int | None = None):
+        from aiosmtpd import controller
+        self.messages: list = []
+        self.recipients: list = []
+        self.arrived = threading.Condition()
+        self.port = port or free_port()
+        self._controller = controller.Controller(_Keeper(self), hostname="127.0.0.1",
+                                                 port=self.port)
 
     def __enter__(self):
         self._controller.start()
@@ -37,6 +55,26 @@ class SmtpSink:
 
     def __exit__(self, *exc):
         self._controller.stop()
+
+    def wait(self, count: int, timeout: float = 10) -> list:
+        """Return the messages once ``count`` have arrived; fail after ``timeout`` seconds."""
+        with self.arrived:
+            ok = self.arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+        assert ok, f"expected {count} mail(s), got {len(self.messages)}"
+        return self.messages
+
+    def body(self, index: int = -1) -> str:
+        """Return the plain-text body of a received message."""
+        return self.messages[index].get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture
+def mail_sink(app):
+    """A loopback SMTP server the app sends to (SMTP_HOST/SMTP_PORT point at it)."""
+    with MailSink() as sink:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port,
+                          MAIL_FROM="telecentre@example.test")
+        yield sink
 
 
 class _GatewayHandler(BaseHTTPRequestHandler):
