@@ -88,6 +88,7 @@ EXPECTED = {
     "agent_api.heartbeat": ("agent", False),
     "agent_api.unlock": ("agent", False),
     "agent_api.deliver_events": ("agent", False),
+    "agent_api.privacy_notice": ("agent", False),
     "console_api_actions.check_in": ("staff", True),
     "console_api_actions.walk_in": ("staff", True),
     "console_api_actions.extend": ("staff", True),
