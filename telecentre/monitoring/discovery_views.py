@@ -7,7 +7,7 @@ from sqlalchemy import select
 from telecentre.common.access import access
 from telecentre.common.errors import DomainError
 from telecentre.extensions import db
-from telecentre.monitoring import tasks, topology
+from telecentre.monitoring import profiles, tasks, topology
 from telecentre.monitoring.forms import NeighboursForm, ProposalForm, ScanForm
 from telecentre.monitoring.models import Device
 from telecentre.monitoring.proposals import (accept_proposal, get_proposal, ignore_proposal,
@@ -33,8 +33,9 @@ def _page(status=200, scan_forms=None):
     scan_forms = scan_forms or {}
     for site in sites:
         scan_forms.setdefault(site.id, ScanForm(prefix=f"s{site.id}", formdata=None))
+    families = {p.id: profiles.choose(p.sys_object_id, p.sys_descr, {}) for p in proposals}
     return render_template("monitoring/discovery.html", proposals=proposals,
-                           forms=_proposal_forms(proposals), sites=sites,
+                           forms=_proposal_forms(proposals), sites=sites, families=families,
                            scan_forms=scan_forms, neighbours_form=NeighboursForm()), status
 
 

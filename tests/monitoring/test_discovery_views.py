@@ -49,8 +49,17 @@ def _token(client, prefix):
 
 
 def test_it_sees_the_proposal_and_accepts_it(it_client, proposal):
-    page = it_client.get("/it/discovery").get_data(as_text=True)
+    db.session.add(ProposedDevice(site_id=proposal.site_id, address="127.0.33.1",
+                                  found_by="cdp", sys_name="sw-core",
+                                  sys_descr="Cisco IOS Software, C2960 Software",
+                                  sys_object_id="1.3.6.1.4.1.9.1.1208",
+                                  suggested_kind="switch"))
+    db.session.commit()
+    page = it_client.get("/it/discovery", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
     assert "127.0.33.2" in page and "printer-hall" in page and "hall-comm" not in page
+    # The device profile a sweep would choose, from sysObjectID and sysDescr.
+    assert "Device profile: Cisco IOS / IOS-XE" in page
     prefix = f"p{proposal.id}"
     reply = it_client.post("/it/discovery/decide", data={
         "proposal": proposal.id, "decision": "accept", f"{prefix}-csrf_token": _token(
@@ -59,7 +68,8 @@ def test_it_sees_the_proposal_and_accepts_it(it_client, proposal):
     device = db.session.scalar(select(Device).where(Device.address == "127.0.33.2"))
     assert (device.name, device.kind, device.site.slug) == ("printer-hall", "printer", "cycow")
     assert credentials_for(device).community == "hall-comm"
-    assert "127.0.33.2" not in it_client.get("/it/discovery").get_data(as_text=True)
+    page = it_client.get("/it/discovery").get_data(as_text=True)
+    assert "127.0.33.2" not in page and "127.0.33.1" in page
 
 
 def test_ignored_proposal_leaves_the_list(it_client, proposal):
