@@ -140,3 +140,11 @@ def test_topology_shows_a_picture_and_a_table_of_the_same_links(it_client, cycow
     assert page.count("<line ") == 2  # core–floor once (both ends say so), core–ap-hall
     assert "&lt;ap-hall&gt;" in page and "<ap-hall>" not in page
     assert "LLDP neighbour" in page and "CDP neighbour" in page and "Gi0/9" in page
+
+
+def test_cli_scan_refuses_a_range_outside_the_site_and_scans_inside(app, cycow):
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["snmp", "scan", "cycow", "10.0.0.0/24"])
+    assert refused.exit_code != 0 and "10.0.0.0/24" in refused.output
+    done = runner.invoke(args=["snmp", "scan", "cycow"])  # no credentials known: no probe
+    assert done.exit_code == 0 and done.output.strip() == "0 probes, proposed: -"
