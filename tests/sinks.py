@@ -87,10 +87,11 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             body = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
         self.server.received.append({"path": self.path, "headers": dict(self.headers),
                                      "body": body})
-        self.send_response(self.server.status)
+        status = self.server.statuses.pop(0) if self.server.statuses else self.server.status
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
-        self.wfile.write(b'{"ok": true}' if self.server.status < 300 else b'{"error": "no"}')
+        self.wfile.write(b'{"ok": true}' if status < 300 else b'{"error": "no"}')
 
     def log_message(self, *args):
         pass
@@ -98,13 +99,15 @@ class _GatewayHandler(BaseHTTPRequestHandler):
 
 class FakeSmsGateway(ThreadingHTTPServer):
     """``with FakeSmsGateway() as gw: ... gw.url, gw.received``; ``gw.status`` sets the
-    answer (500 to play a broken gateway)."""
+    answer (500 to play a broken gateway), ``gw.statuses`` the next few answers first
+    (``[500]``: one failure, then ``status``). Records any JSON POST, so it also plays a
+    webhook receiver (Slack, Teams…)."""
 
     daemon_threads = True
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _GatewayHandler)
-        self.received, self.status = [], 200
+        self.received, self.status, self.statuses = [], 200, []
         self.url = f"http://127.0.0.1:{self.server_address[1]}/sms/send"
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
