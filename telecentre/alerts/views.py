@@ -18,6 +18,17 @@ from telecentre.sites.models import Site
 bp = Blueprint("alerts", __name__, url_prefix="/it")
 
 
+@bp.app_template_filter("masked_url")
+def masked_url(url: str | None) -> str:
+    """A webhook's address with its path hidden: the path of an incoming webhook is its
+    secret (Slack, Teams, Mattermost), and lists are read over shoulders."""
+    from urllib.parse import urlsplit
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…" if parts.path.strip("/") else url
+
+
 def _sites() -> dict:
     return {s.id: s for s in db.session.scalars(select(Site).order_by(Site.id))}
 

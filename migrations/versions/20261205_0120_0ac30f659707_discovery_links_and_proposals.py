@@ -1,14 +1,14 @@
 """Discovery: neighbour links (LLDP/CDP) between devices and proposed new devices.
 
 Revision ID: 0ac30f659707
-Revises: 7f3cb2fe30b8
+Revises: f948dc9882e5
 Create Date: 2026-12-05 01:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0ac30f659707"
-down_revision = "7f3cb2fe30b8"
+down_revision = "f948dc9882e5"
 branch_labels = None
 depends_on = None
 
