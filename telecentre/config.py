@@ -152,6 +152,17 @@ class Defaults:
     SMS_GATEWAY_FORMAT = "json"
     SMS_GATEWAY_FIELDS: dict = {"to": "to", "sender": "from", "text": "text"}
     SMS_GATEWAY_TIMEOUT_SECONDS = 5
+    # Discovery (telecentre.monitoring.discovery): a subnet scan, and the probes of the
+    # addresses neighbour tables name, send at most DISCOVERY_SCAN_RATE requests a second
+    # (probes are not retried: a v2c probe is one packet; a v3 one is preceded by pysnmp's
+    # engine-id discovery) with DISCOVERY_SCAN_CONCURRENCY in flight;
+    # a range of more than DISCOVERY_SCAN_MAX_HOSTS addresses (a /22) is refused. Probes try
+    # the credentials of the devices already known, then DISCOVERY_COMMUNITIES.
+    DISCOVERY_SCAN_RATE = 50
+    DISCOVERY_SCAN_CONCURRENCY = 20
+    DISCOVERY_SCAN_MAX_HOSTS = 1024
+    DISCOVERY_COMMUNITIES: list = []
+    DISCOVERY_SNMP_PORT = 161  # the port probes go to (a device's own port is kept apart)
     # Mail and SMS to residents go out from a task worker after the change commits
     # (telecentre.common.outgoing); a failed one is tried again after this many seconds,
     # doubled each time (30 s, 1, 2, 4, 8 min), this many times.

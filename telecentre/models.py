@@ -15,6 +15,7 @@ from telecentre.stats.models import (AvailabilityInterval, DailyUsage, DirtyDay,
                                      RollupState, SessionLength, UniqueUsers, Visitor)
 from telecentre.sites.models import OpeningException, OpeningHours, Site, SitePolicy  # noqa: F401
 from telecentre.monitoring.models import Device, DeviceState, HourlySample, Sample  # noqa: F401
+from telecentre.monitoring.discovery_models import NeighbourLink, ProposedDevice  # noqa: F401
 from telecentre.console.models import GuestPass, ResidentNotice  # noqa: F401
 from telecentre.common.ratelimit import RateLimitCounter  # noqa: F401
 from telecentre.legal.models import AccessibilityStatement  # noqa: F401

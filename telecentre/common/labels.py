@@ -43,6 +43,8 @@ AUDIT_ACTIONS = {
     "device.add": _l("device added"),
     "device.delete": _l("device deleted"),
     "device.update": _l("device changed"),
+    "discovery.accept": _l("proposed device accepted"),
+    "discovery.ignore": _l("proposed device ignored"),
     "guest_pass.issue": _l("guest pass issued"),
     "guest_pass.revoke": _l("guest pass revoked"),
     "guest_pass.use": _l("guest pass used"),
@@ -121,8 +123,12 @@ TARGET_TYPES = {"Seat": _l("seat"), "Site": _l("site"), "User": _l("user"),
                 "SshCredential": _l("SSH credential"), "PowerSchedule": _l("power schedule"),
                 "EnrollmentToken": _l("enrolment token"), "OpeningHours": _l("opening hours"),
                 "OpeningException": _l("opening-hours exception"), "HostKey": _l("SSH host key"),
-                "RemoteTarget": _l("remote target"),
+                "RemoteTarget": _l("remote target"), "ProposedDevice": _l("proposed device"),
                 "AlertRoute": _l("alert route"), "AlertDelivery": _l("alert message")}
+
+# How discovery learnt of a device or a link (telecentre.monitoring.discovery).
+FOUND_BY = {"lldp": _l("LLDP neighbour"), "cdp": _l("CDP neighbour"),
+            "arp": _l("ARP table"), "scan": _l("subnet scan")}
 
 # Alerts: where they come from, how bad, and what became of the messages about them.
 ALERT_SOURCES = {"snmp": _l("network devices (SNMP)"), "agent": _l("public computers (agent)"),
@@ -146,7 +152,7 @@ REGISTRIES = {"audit": AUDIT_ACTIONS, "device_kind": DEVICE_KINDS, "end_reason":
               "actor": ACTORS, "alert_source": ALERT_SOURCES, "severity": SEVERITIES,
               "alert_event": ALERT_EVENTS, "delivery_state": DELIVERY_STATES,
               "delivery_channel": DELIVERY_CHANNELS, "webhook_format": WEBHOOK_FORMATS,
-              "print_state": PRINT_STATES}
+              "found_by": FOUND_BY, "print_state": PRINT_STATES}
 
 
 # registry -> {code prefix: callable(rest of the code) -> label}, for codes built from a

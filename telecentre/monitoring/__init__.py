@@ -6,7 +6,7 @@ def init_app(app):
     from flask_babel import lazy_gettext as _l
 
     from telecentre.common.templating import register_nav
-    from telecentre.monitoring import api, cli, views
+    from telecentre.monitoring import api, cli, discovery_views, views  # noqa: F401
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.cli.add_command(cli.devices)

@@ -96,3 +96,30 @@ def discover_command(slug):
     found = discover(runtime.runner(current_app.config), devices_)
     db.session.commit()
     click.echo(f"{found}/{len(devices_)} discovered")
+
+
+@snmp.command("neighbours")
+@click.argument("slug")
+@fail_on_domain_error
+def neighbours_command(slug):
+    """Read a site's LLDP/CDP/ARP neighbour tables now; store links, propose devices."""
+    from telecentre.monitoring import runtime
+    from telecentre.monitoring.proposals import discover_site
+    report = discover_site(runtime.runner(current_app.config), _site(slug), current_app.config)
+    db.session.commit()
+    click.echo(f"{report.walked} walked, {report.failed} silent, {report.links} links, "
+               f"{report.probes} probes, proposed: {' '.join(report.proposed) or '-'}")
+
+
+@snmp.command("scan")
+@click.argument("slug")
+@click.argument("cidrs", nargs=-1)
+@fail_on_domain_error
+def scan_command(slug, cidrs):
+    """Scan ranges of a site's subnets now (none given: all of them); propose what answers."""
+    from telecentre.monitoring import runtime
+    from telecentre.monitoring.proposals import scan_site
+    report = scan_site(runtime.runner(current_app.config), _site(slug), list(cidrs),
+                       current_app.config)
+    db.session.commit()
+    click.echo(f"{report.probes} probes, proposed: {' '.join(report.proposed) or '-'}")

@@ -44,3 +44,25 @@ class DeviceDeleteForm(FlaskForm):
     """Deleting a device needs an explicit tick (no script needed for the confirmation)."""
 
     confirm = BooleanField(_l("Yes, delete this device with its history"))
+
+
+class ProposalForm(FlaskForm):
+    """Accept a proposed device (name, kind, a community if none answered) or ignore it.
+
+    Made with ``prefix=f"p{id}"`` so that every row of the list has its own field ids.
+    """
+
+    name = StringField(_l("Name"))
+    # Checked by the service (an ignore sends no kind): a clear message, not a form error.
+    kind = SelectField(_l("Kind"), choices=kind_choices, validate_choice=False)
+    community = PasswordField(_l("Community (only if none answered)"))
+
+
+class ScanForm(FlaskForm):
+    """Scan a site's subnets now (blank: all of them)."""
+
+    ranges = StringField(_l("Ranges to scan"))
+
+
+class NeighboursForm(FlaskForm):
+    """Read the neighbour tables of a site's devices now (nothing to fill in)."""

@@ -41,3 +41,19 @@ def retention():
         raw_days=int(current_app.config.get("SNMP_RAW_DAYS", history.RAW_DAYS)),
         hourly_days=int(current_app.config.get("SNMP_HOURLY_DAYS", history.HOURLY_DAYS)))
     return f"{raw} raw, {hourly} hourly rows removed"
+
+
+@job("snmp.neighbours", "cron", hour=3, minute=40)
+def daily_neighbours():
+    """Send every site with devices to the workers to read its neighbour tables."""
+    from sqlalchemy import select
+
+    from telecentre.extensions import db
+    from telecentre.monitoring.models import Device
+    from telecentre.monitoring.tasks import discover_site
+    from telecentre.tasks import send
+    sites = list(db.session.scalars(select(Device.site_id).distinct().order_by(Device.site_id)))
+    db.session.rollback()
+    for site_id in sites:
+        send(discover_site, site_id, expires=3600)
+    return f"{len(sites)} sites sent"

@@ -63,3 +63,33 @@ ENT_SENSOR_SCALE = "1.3.6.1.2.1.99.1.1.1.2"      # 9 = units; (scale-9)*3 = expo
 ENT_SENSOR_PRECISION = "1.3.6.1.2.1.99.1.1.1.3"  # decimal places
 ENT_SENSOR_VALUE = "1.3.6.1.2.1.99.1.1.1.4"
 ENT_SENSOR_CELSIUS = 8
+
+# --- Neighbour discovery (telecentre.monitoring.discovery) ---
+SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
+
+# LLDP-MIB (IEEE 802.1AB-2005); remote rows are indexed timeMark.localPortNum.remIndex
+LLDP_LOC_PORT_ID = "1.0.8802.1.1.2.1.3.7.1.3"
+LLDP_LOC_PORT_DESC = "1.0.8802.1.1.2.1.3.7.1.4"
+LLDP_REM_CHASSIS_ID_SUBTYPE = "1.0.8802.1.1.2.1.4.1.1.4"   # 4 = macAddress
+LLDP_REM_CHASSIS_ID = "1.0.8802.1.1.2.1.4.1.1.5"
+LLDP_REM_PORT_ID_SUBTYPE = "1.0.8802.1.1.2.1.4.1.1.6"      # 3 = macAddress
+LLDP_REM_PORT_ID = "1.0.8802.1.1.2.1.4.1.1.7"
+LLDP_REM_PORT_DESC = "1.0.8802.1.1.2.1.4.1.1.8"
+LLDP_REM_SYS_NAME = "1.0.8802.1.1.2.1.4.1.1.9"
+LLDP_REM_SYS_DESC = "1.0.8802.1.1.2.1.4.1.1.10"
+# lldpRemManAddrTable: index ...remIndex.addrSubtype.addrLen.addr (1 = IPv4)
+LLDP_REM_MAN_ADDR_IF_SUBTYPE = "1.0.8802.1.1.2.1.4.2.1.3"
+
+# CISCO-CDP-MIB cdpCacheTable, indexed ifIndex.deviceIndex
+CDP_CACHE_ADDRESS_TYPE = "1.3.6.1.4.1.9.9.23.1.2.1.1.3"    # 1 = ip
+CDP_CACHE_ADDRESS = "1.3.6.1.4.1.9.9.23.1.2.1.1.4"         # 4 octets for IPv4
+CDP_CACHE_DEVICE_ID = "1.3.6.1.4.1.9.9.23.1.2.1.1.6"
+CDP_CACHE_DEVICE_PORT = "1.3.6.1.4.1.9.9.23.1.2.1.1.7"
+CDP_CACHE_PLATFORM = "1.3.6.1.4.1.9.9.23.1.2.1.1.8"
+
+# IP-MIB: ipNetToMediaTable (ifIndex.a.b.c.d) and ipNetToPhysicalTable
+# (ifIndex.addrType.addrLen.addr; 1 = IPv4)
+IP_NET_TO_MEDIA_PHYS = "1.3.6.1.2.1.4.22.1.2"
+IP_NET_TO_MEDIA_TYPE = "1.3.6.1.2.1.4.22.1.4"              # 2 = invalid
+IP_NET_TO_PHYSICAL_PHYS = "1.3.6.1.2.1.4.35.1.4"
+IP_NET_TO_PHYSICAL_TYPE = "1.3.6.1.2.1.4.35.1.6"           # 2 = invalid

@@ -159,3 +159,53 @@ def profile(kind: str, name: str, live: bool = False) -> dict:
                                                         "out": 2_000_000}], live=live)
         return rec | host(temp_milli=48000, live=live)
     raise ValueError(f"unknown device kind {kind!r}")
+
+
+def _hex(data: bytes) -> str:
+    return data.hex()
+
+
+def lldp(neighbours: list[dict]) -> dict:
+    """LLDP-MIB local ports and remote rows; each neighbour: local_port (number),
+    local_name, sys_name, chassis (6 bytes), port, port_descr, sys_descr, address (IPv4)."""
+    rec = {}
+    for i, n in enumerate(neighbours, start=1):
+        port = n["local_port"]
+        rec[f"{O.LLDP_LOC_PORT_ID}.{port}"] = ("4", n["local_name"])
+        rec[f"{O.LLDP_LOC_PORT_DESC}.{port}"] = ("4", n["local_name"])
+        index = f"0.{port}.{i}"
+        rec[f"{O.LLDP_REM_CHASSIS_ID_SUBTYPE}.{index}"] = ("2", 4)  # macAddress
+        rec[f"{O.LLDP_REM_CHASSIS_ID}.{index}"] = ("4x", _hex(n["chassis"]))
+        rec[f"{O.LLDP_REM_PORT_ID_SUBTYPE}.{index}"] = ("2", 5)     # interfaceName
+        rec[f"{O.LLDP_REM_PORT_ID}.{index}"] = ("4", n["port"])
+        rec[f"{O.LLDP_REM_PORT_DESC}.{index}"] = ("4", n.get("port_descr", n["port"]))
+        rec[f"{O.LLDP_REM_SYS_NAME}.{index}"] = ("4", n["sys_name"])
+        rec[f"{O.LLDP_REM_SYS_DESC}.{index}"] = ("4", n.get("sys_descr", ""))
+        if n.get("address"):
+            rec[f"{O.LLDP_REM_MAN_ADDR_IF_SUBTYPE}.{index}.1.4.{n['address']}"] = ("2", 2)
+    return rec
+
+
+def cdp(neighbours: list[dict]) -> dict:
+    """CISCO-CDP-MIB cache rows; each: if_index, device_id, address (IPv4), port, platform."""
+    rec = {}
+    for i, n in enumerate(neighbours, start=1):
+        index = f"{n['if_index']}.{i}"
+        rec[f"{O.CDP_CACHE_ADDRESS_TYPE}.{index}"] = ("2", 1)
+        rec[f"{O.CDP_CACHE_ADDRESS}.{index}"] = (
+            "4x", _hex(bytes(int(p) for p in n["address"].split("."))))
+        rec[f"{O.CDP_CACHE_DEVICE_ID}.{index}"] = ("4", n["device_id"])
+        rec[f"{O.CDP_CACHE_DEVICE_PORT}.{index}"] = ("4", n["port"])
+        rec[f"{O.CDP_CACHE_PLATFORM}.{index}"] = ("4", n.get("platform", ""))
+    return rec
+
+
+def arp(entries: list[tuple[int, str, bytes]]) -> dict:
+    """IP-MIB ARP rows in both tables: (ifIndex, IPv4 address, MAC)."""
+    rec = {}
+    for if_index, address, mac in entries:
+        rec[f"{O.IP_NET_TO_MEDIA_PHYS}.{if_index}.{address}"] = ("4x", _hex(mac))
+        rec[f"{O.IP_NET_TO_MEDIA_TYPE}.{if_index}.{address}"] = ("2", 3)  # dynamic
+        rec[f"{O.IP_NET_TO_PHYSICAL_PHYS}.{if_index}.1.4.{address}"] = ("4x", _hex(mac))
+        rec[f"{O.IP_NET_TO_PHYSICAL_TYPE}.{if_index}.1.4.{address}"] = ("2", 3)
+    return rec

@@ -55,3 +55,51 @@ def discover_batch(device_ids: list[int]):
     found = discover(runtime.runner(current_app.config), devices)
     db.session.commit()
     return f"{found}/{len(devices)} discovered"
+
+
+def _one_at_a_time(name: str, work):
+    """Run ``work()`` unless another worker runs the same discovery of this site now."""
+    from telecentre.tasks.locks import HeldLocks
+    app = current_app._get_current_object()
+    with HeldLocks(app, name) as locks:
+        if not locks.try_acquire(name):
+            return f"{name}: already running"
+        return work()
+
+
+@shared_task(name="snmp.discover_site", ignore_result=True)
+def discover_site(site_id: int):
+    """Read the neighbour tables of a site's devices; store links, propose new devices."""
+    from telecentre.monitoring.proposals import discover_site as run
+    from telecentre.sites.models import Site
+
+    def work():
+        site = db.session.get(Site, site_id)
+        if site is None:
+            return "no such site"
+        report = run(runtime.runner(current_app.config), site, current_app.config)
+        db.session.commit()
+        return (f"{report.walked} walked, {report.failed} silent, {report.links} links, "
+                f"{len(report.proposed)} proposed")
+    return _one_at_a_time(f"discovery:neighbours:{site_id}", work)
+
+
+@shared_task(name="snmp.scan_site", ignore_result=True)
+def scan_site(site_id: int, ranges: list[str]):
+    """Scan ranges of a site's subnets (checked again here) and propose what answers."""
+    from telecentre.common.errors import DomainError
+    from telecentre.monitoring.proposals import scan_site as run
+    from telecentre.sites.models import Site
+
+    def work():
+        site = db.session.get(Site, site_id)
+        if site is None:
+            return "no such site"
+        try:
+            report = run(runtime.runner(current_app.config), site, ranges, current_app.config)
+        except DomainError as exc:
+            db.session.rollback()
+            return str(exc.message)
+        db.session.commit()
+        return f"{report.probes} probes, {len(report.proposed)} proposed"
+    return _one_at_a_time(f"discovery:scan:{site_id}", work)
