@@ -63,7 +63,7 @@ CHECK_LABELS = {
     "ups_minutes_left": lambda: _("Battery minutes left"),
     "ups_load_percent": lambda: _("UPS output load (%)"),
     "ups_replace_battery": lambda: _("Battery needs replacing"),
-    "if_util_max_percent": lambda: _("Busiest interface (% of speed)"),
+    "if_util_max_percent": lambda: _("Busiest interface (percent of its speed)"),
     "pdu_load_amps": lambda: _("PDU load (A)"),
     "printer_pages": lambda: _("Pages printed"),
     "printer_paper_jam": lambda: _("Paper jam"),

@@ -16,8 +16,9 @@ OTHER_CODES = {"booked", "checked_in", "completed", "cancelled", "released", "qu
                "host_key_mismatch", "auth_failed", "no_address", "no_host_key", "free",
                "booked_soon", "in_use", "offline", "out_of_service", "end_session", "logoff",
                "walk_in", "guest"}
-# Words that are codes and also ordinary Polish or Ukrainian-page text (a login, a seat).
-NOT_CODES = {"admin", "it", "pc", "kiosk", "agent", "system"}
+# Words that are codes and also ordinary Polish or Ukrainian-page text (a login, a seat);
+# "webhook" is the word Polish IT staff use (Ukrainian pages say "вебхук").
+NOT_CODES = {"admin", "it", "pc", "kiosk", "agent", "system", "webhook"}
 SNAKE = re.compile(r"(?<![\w@./-])[a-z]+(?:_[a-z0-9]+)+(?![\w@/-])")
 DOTTED = re.compile(r"(?<![\w@./-])[a-z_]+(?:\.[a-z_]+)+(?![\w@/-])")
 JSON_TEXT = re.compile(r"[{\[]\s*\"[^\"]+\"\s*[:,]")
