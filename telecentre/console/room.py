@@ -104,6 +104,10 @@ def room_view(site: Site, now: datetime | None = None, pending=None) -> RoomView
     sessions = running_sessions(site)
     bookings = open_bookings_ahead(site, now)
     queued = pending(seats) if pending else {}
+    by_seat: dict[int, list[Booking]] = {}
+    for booking in bookings:  # already in time order
+        by_seat.setdefault(booking.seat_id, []).append(booking)
+    soon = now + timedelta(minutes=SOON_MINUTES)
     views = []
     for seat in seats:
         view = SeatView(seat=seat, state=states[seat.id], pending=queued.get(seat.id, []))
@@ -112,11 +116,10 @@ def room_view(site: Site, now: datetime | None = None, pending=None) -> RoomView
             view.session = session
             view.minutes_left = minutes_left(session, now)
             view.ends_at = session.started_at + timedelta(minutes=session.minutes_granted)
-        mine = [b for b in bookings if b.seat_id == seat.id]
+        mine = by_seat.get(seat.id, ())
         view.current_booking = next((b for b in mine if b.start <= now < b.end), None)
         view.next_booking = next((b for b in mine if b.start > now), None)
-        view.soon = (view.next_booking is not None
-                     and view.next_booking.start <= now + timedelta(minutes=SOON_MINUTES))
+        view.soon = view.next_booking is not None and view.next_booking.start <= soon
         views.append(view)
     return RoomView(site=site, now=now, seats=views)
 
