@@ -75,5 +75,6 @@ def day_counts(site: Site, now: datetime | None = None) -> DayCounts:
 
 def recent_actions(site: Site, limit: int = 10) -> list[AuditEntry]:
     """Return the newest audit entries of ``site``."""
-    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.site_id == site.id)
+    return list(db.session.scalars(select(AuditEntry).options(selectinload(AuditEntry.personal))
+                                   .where(AuditEntry.site_id == site.id)
                                    .order_by(AuditEntry.id.desc()).limit(limit)))

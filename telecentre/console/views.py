@@ -3,6 +3,8 @@
 Pages only read here; the actions are in ``actions``. Every page is scoped to
 one site: attendants reach their own, IT and admins switch between sites.
 """
+from types import SimpleNamespace
+
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -12,6 +14,7 @@ from telecentre.booking import queue
 from telecentre.booking.services import status_label
 from telecentre.common.access import access
 from telecentre.common.errors import InvalidInput
+from telecentre.common.templating import url_pattern
 from telecentre.common.time import utcnow
 from telecentre.console import resolvers, room as rooms, today
 from telecentre.console.actions import pending_commands
@@ -33,9 +36,22 @@ def _helpers():
 
 
 def page_context(site) -> dict:
-    """Return what every console page needs: the site, the switcher, the state names."""
+    """Return what every console page needs: the site, the switcher, the state names and
+    the links of the map's tiles and the bookings' rows (``urls.seat(id)``, ...)."""
     return {"site": site, "sites": list_sites() if current_user.all_sites else [],
-            "labels": rooms.state_labels()}
+            "labels": rooms.state_labels(), "urls": site_urls(site)}
+
+
+def site_urls(site) -> SimpleNamespace:
+    """Return the per-row links of the site's console pages, each a function of one id."""
+    slug = site.slug
+    return SimpleNamespace(
+        seat=url_pattern("console.seat", slug=slug, seat_id=None),
+        booking=url_pattern("console.booking", slug=slug, booking_id=None),
+        walk_in=url_pattern("console.residents", slug=slug, seat=None),
+        extend=url_pattern("console_actions.extend", slug=slug, session_id=None),
+        end=url_pattern("console_actions.end", slug=slug, session_id=None),
+        check_in=url_pattern("console_actions.check_in", slug=slug, booking_id=None))
 
 
 def live_context(site) -> dict:
