@@ -124,17 +124,30 @@ def room_view(site: Site, now: datetime | None = None, pending=None) -> RoomView
     return RoomView(site=site, now=now, seats=views)
 
 
-def live_version(room: RoomView, counts) -> str:
+def tile_versions(room: RoomView) -> dict[int, str]:
+    """A short digest per seat of everything its tile shows (not the clock), in the
+    request's language: equal digests, equal tiles. The live map sends only the tiles
+    whose digest the page does not hold."""
+    from flask_babel import get_locale
+    locale = str(get_locale())
+    versions = {}
+    for v in room.seats:
+        text = repr((locale, v.seat.id, v.seat.name, v.seat.kind, v.seat.accessible,
+                     getattr(v.seat, "out_of_service_reason", None), v.state, v.display_state,
+                     v.session.id if v.session else None, v.who, v.minutes_left, v.ends_at,
+                     (v.current_booking.id, v.current_booking.status, v.current_booking.start,
+                      v.current_booking.end) if v.current_booking else None,
+                     (v.next_booking.id, v.next_booking.start) if v.next_booking else None,
+                     tuple((c.id, c.kind) for c in v.pending)))
+        versions[v.seat.id] = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+    return versions
+
+
+def live_version(room: RoomView, counts, versions: dict[int, str] | None = None) -> str:
     """A digest of everything the live map and the day's counts show (not the clock), in the
     request's language: equal digests, equal fragments."""
-    from flask_babel import get_locale
-    seats = [(v.seat.id, v.seat.name, v.seat.kind, v.seat.accessible,
-              getattr(v.seat, "out_of_service_reason", None), v.state, v.display_state,
-              v.session.id if v.session else None, v.who, v.minutes_left, v.ends_at,
-              (v.current_booking.id, v.current_booking.status) if v.current_booking else None,
-              v.next_booking.id if v.next_booking else None,
-              tuple((c.id, c.kind) for c in v.pending)) for v in room.seats]
-    text = repr((str(get_locale()), room.site.id, seats, counts))
+    versions = versions if versions is not None else tile_versions(room)
+    text = repr((room.site.id, list(versions.items()), counts))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
