@@ -12,7 +12,8 @@ time other processes take the cores, so the ratio holds on a busy machine.
 
 Lines: ``console_cpu_vs_empty=R`` (full room page), ``live_cpu_vs_empty=R``
 (the live fragment, rendered), ``live304_cpu_vs_empty=R`` (the live fragment
-while nothing changed), each with the milliseconds of CPU per request, the
+while nothing changed), ``livediff_cpu_vs_empty=R`` (a poll that holds every tile as
+it is: only the parts around the tiles come back), each with the milliseconds of CPU per request, the
 number of SQL statements and the size of the body. ``--profile PAGE`` prints
 the top of a cProfile of that page instead.
 """
@@ -37,6 +38,7 @@ from hot_paths import PASSWORD, seed  # noqa: E402
 
 DB_NAME = os.environ.get("CONSOLE_RENDER_DB", "console_render_bench")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+TILE_RE = re.compile(r'<li class="tile[^"]*" id="seat-(\d+)"[^>]*data-v="([0-9a-f]+)"')
 
 
 def build_app(url: str, workdir: str):
@@ -63,6 +65,11 @@ def build_app(url: str, workdir: str):
         seed_sites()
         db.session.commit()
     return app
+
+
+def held(html: str) -> str:
+    """The X-Live-Tiles header of a page holding ``html`` (what live.js sends)."""
+    return ",".join(f"{seat}:{version}" for seat, version in TILE_RE.findall(html))
 
 
 def signed_in(app):
@@ -105,7 +112,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40, help="per page and round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--profile", choices=["console", "live", "live304", "empty"])
+    parser.add_argument("--profile", choices=["console", "live", "live304", "livediff", "empty"])
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
     workdir = tempfile.mkdtemp(prefix="console-render-")
@@ -120,6 +127,7 @@ def main(argv=None):
         etag = client.get("/console/leczna/live").headers["ETag"]
         pages = {"console": ("/console/leczna", {}), "live": ("/console/leczna/live", {}),
                  "live304": ("/console/leczna/live", {"If-None-Match": etag}),
+                 "livediff": ("/console/leczna/live", {}),
                  "empty": ("/bench/empty", {})}
         for path, headers in pages.values():  # warm: templates compiled, catalogues read
             for _ in range(3):
@@ -141,9 +149,11 @@ def main(argv=None):
                 path, headers = pages[name]
                 if name == "live304":  # the minutes left tick: the map changes once a minute
                     headers = {"If-None-Match": client.get(path).headers["ETag"]}
+                if name == "livediff":  # a page holding the tiles as they are now
+                    headers = {"X-Live-Tiles": held(client.get(path).get_data(as_text=True))}
                 results[name].append(measure(client, path, headers, args.requests, counter))
         empty = statistics.median(t for t, _, _ in results["empty"])
-        for name in ("console", "live", "live304"):
+        for name in ("console", "live", "live304", "livediff"):
             cpu = statistics.median(t for t, _, _ in results[name])
             _, statements, size = results[name][-1]
             ratios = [t / e for (t, _, _), (e, _, _) in zip(results[name], results["empty"])]

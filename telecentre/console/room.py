@@ -100,9 +100,10 @@ def room_view(site: Site, now: datetime | None = None, pending=None) -> RoomView
     """
     now = now or utcnow()
     seats = list_seats(site)
-    states = seat_states(seats, now)
     sessions = running_sessions(site)
     bookings = open_bookings_ahead(site, now)
+    states = seat_states(seats, now, running=set(sessions),
+                         booked={b.seat_id for b in bookings if b.start <= now})
     queued = pending(seats) if pending else {}
     by_seat: dict[int, list[Booking]] = {}
     for booking in bookings:  # already in time order
@@ -132,14 +133,17 @@ def tile_versions(room: RoomView) -> dict[int, str]:
     locale = str(get_locale())
     versions = {}
     for v in room.seats:
-        text = repr((locale, v.seat.id, v.seat.name, v.seat.kind, v.seat.accessible,
-                     getattr(v.seat, "out_of_service_reason", None), v.state, v.display_state,
-                     v.session.id if v.session else None, v.who, v.minutes_left, v.ends_at,
-                     (v.current_booking.id, v.current_booking.status, v.current_booking.start,
-                      v.current_booking.end) if v.current_booking else None,
-                     (v.next_booking.id, v.next_booking.start) if v.next_booking else None,
-                     tuple((c.id, c.kind) for c in v.pending)))
-        versions[v.seat.id] = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+        seat, now_b, next_b = v.seat, v.current_booking, v.next_booking
+        text = "\x1f".join(map(str, (
+            locale, seat.id, seat.name, seat.kind, seat.accessible,
+            seat.out_of_service_reason, v.state, v.display_state,
+            v.session.id if v.session else None, v.who, v.minutes_left,
+            v.ends_at.timestamp() if v.ends_at else None,
+            now_b.id if now_b else None, now_b.status if now_b else None,
+            now_b.start.timestamp() if now_b else None, now_b.end.timestamp() if now_b else None,
+            next_b.id if next_b else None, next_b.start.timestamp() if next_b else None,
+            ";".join(f"{c.id}.{c.kind}" for c in v.pending))))
+        versions[seat.id] = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
     return versions
 
 
