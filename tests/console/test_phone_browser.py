@@ -8,9 +8,8 @@ import pytest
 
 from telecentre.common.time import utcnow
 from telecentre.config import Defaults
-from tests.browser import browser_context, check_accessibility, screenshot, sign_in
+from tests.browser import browser_context, check_accessibility, screenshot, served, sign_in
 from tests.conftest import PASSWORD
-from tests.console.browser import serve_in_thread
 from tests.console.conftest import OWN, named
 
 pytestmark = pytest.mark.browser
@@ -23,9 +22,7 @@ WIDTHS = "[document.documentElement.scrollWidth, screen.width]"
 
 @pytest.fixture
 def live_url(app):
-    url, stop = serve_in_thread(app)
-    yield url
-    stop()
+    yield from served(app)
 
 
 @pytest.fixture
