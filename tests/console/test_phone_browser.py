@@ -22,7 +22,8 @@ WIDTHS = "[document.documentElement.scrollWidth, screen.width]"
 
 @pytest.fixture
 def live_url(app):
-    yield from served(app)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
