@@ -21,6 +21,13 @@ EXPECTED = {
     "legal.edit_accessibility": ("admin", False),
     "legal.privacy": ("public", False),
     "legal.retention": ("admin", False),
+    "alerts.routes": ("it", False),
+    "alerts.new_route": ("it", False),
+    "alerts.edit_route": ("it", False),
+    "alerts.delete_route": ("it", False),
+    "alerts.deliveries": ("it", False),
+    "alerts.alert": ("it", False),
+    "alerts.retry": ("it", False),
     "incidents.index": ("it", False),
     "incidents.new": ("it", False),
     "incidents.edit": ("it", False),
@@ -83,6 +90,7 @@ EXPECTED = {
     "agent_api.heartbeat": ("agent", False),
     "agent_api.unlock": ("agent", False),
     "agent_api.deliver_events": ("agent", False),
+    "agent_api.privacy_notice": ("agent", False),
     "console_api_actions.check_in": ("staff", True),
     "console_api_actions.walk_in": ("staff", True),
     "console_api_actions.extend": ("staff", True),
@@ -254,7 +262,30 @@ URL_SAMPLES = {
     "agent_id": lambda slug, f: _agent(f["seat"](site=slug)).id if f else "0000-none",
     "user_id": lambda slug, f: f["user"]("it").id if f else 1,
     "incident_id": lambda slug, f: _incident(slug).id if f else 1,
+    "route_id": lambda slug, f: _alert_route(slug).id if f else 1,
+    "delivery_id": lambda slug, f: _alert_delivery(f["alert"](slug)).id if f else 1,
 }
+
+
+def _alert_route(slug):
+    from telecentre.alerts.services import save_route
+    from telecentre.sites.services import get_site
+    route = save_route(None, None, {"name": f"Route {slug}", "enabled": True,
+                                    "site_ids": [get_site(slug).id], "kinds": ["ups"],
+                                    "min_severity": "warning", "emails": ["it@example.org"],
+                                    "webhook_format": "json"})
+    db.session.commit()
+    return route
+
+
+def _alert_delivery(alert):
+    from telecentre.alerts.models import AlertDelivery
+    delivery = AlertDelivery(alert_id=alert.id, event="opened", channel="email",
+                             target="it@example.org", status="failed", attempts=5,
+                             last_error="mail: connection refused")
+    db.session.add(delivery)
+    db.session.commit()
+    return delivery
 
 
 def _incident(slug):

@@ -17,20 +17,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def live_worker(app):
-    """A real task worker in this process, on the test's embedded queue (not eager)."""
-    from celery.contrib.testing.worker import start_worker
-    celery = app.extensions["celery"]
-    celery.conf.task_always_eager = False
-    try:
-        with start_worker(celery, pool="threads", concurrency=2, perform_ping_check=False,
-                          shutdown_timeout=30):
-            yield
-    finally:
-        celery.conf.task_always_eager = True
-
-
-@pytest.fixture
 def live_url(app, live_worker):
     """Serve the app on 127.0.0.1 in a thread (tasks run by the live worker)."""
     with served(app) as url:
