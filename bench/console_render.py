@@ -13,8 +13,8 @@ time other processes take the cores, so the ratio holds on a busy machine.
 Lines: ``console_cpu_vs_empty=R`` (full room page), ``live_cpu_vs_empty=R``
 (the live fragment, rendered), ``live304_cpu_vs_empty=R`` (the live fragment
 while nothing changed), ``livediff_cpu_vs_empty=R`` (a poll that holds every tile as
-it is: only the parts around the tiles come back), each with the milliseconds of CPU per request, the
-number of SQL statements and the size of the body. ``--profile PAGE`` prints
+it is: only the parts around the tiles come back), each with the milliseconds of
+CPU per request, the number of SQL statements and the size of the body. ``--profile PAGE`` prints
 the top of a cProfile of that page instead.
 """
 from __future__ import annotations
@@ -156,7 +156,8 @@ def main(argv=None):
         for name in ("console", "live", "live304", "livediff"):
             cpu = statistics.median(t for t, _, _ in results[name])
             _, statements, size = results[name][-1]
-            ratios = [t / e for (t, _, _), (e, _, _) in zip(results[name], results["empty"])]
+            ratios = [t / e for (t, _, _), (e, _, _)
+                      in zip(results[name], results["empty"], strict=True)]
             print(f"{name}_cpu_vs_empty={cpu / empty:.2f} min={min(ratios):.2f} "
                   f"max={max(ratios):.2f} cpu_ms={cpu * 1000:.2f} statements={statements} "
                   f"bytes={size}")

@@ -1,7 +1,7 @@
 """The console room on a 390 × 844 phone in real chromium, in every configured language: the
 page itself is never wider than the phone (today's bookings scroll inside their own
-labelled, keyboard-reachable box), axe-core clean, and the check-in buttons of today's table still work without JavaScript
-(one form for the table, formaction per button)."""
+labelled, keyboard-reachable box), axe-core clean, and the check-in buttons of today's
+table still work without JavaScript (one form for the table, formaction per button)."""
 from datetime import timedelta
 
 import pytest
