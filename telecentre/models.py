@@ -19,3 +19,4 @@ from telecentre.console.models import GuestPass, ResidentNotice  # noqa: F401
 from telecentre.common.ratelimit import RateLimitCounter  # noqa: F401
 from telecentre.legal.models import AccessibilityStatement  # noqa: F401
 from telecentre.incidents.models import Incident  # noqa: F401
+from telecentre.printing.models import PrintJob, PrintSettings  # noqa: F401

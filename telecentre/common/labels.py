@@ -51,6 +51,11 @@ AUDIT_ACTIONS = {
     "legal.statement_saved": _l("accessibility statement saved"),
     "policy.preset": _l("policy preset applied"),
     "policy.update": _l("policy changed"),
+    "print.cancel": _l("print job cancelled"),
+    "print.paid": _l("print job paid"),
+    "print.purge": _l("print job purged"),
+    "print.release": _l("print job released"),
+    "print.settings": _l("printing settings changed"),
     "privacy.account_deleted": _l("account deleted"),
     "privacy.retention": _l("old data removed"),
     "queue.accept": _l("queue offer accepted"),
@@ -111,6 +116,7 @@ TARGET_TYPES = {"Seat": _l("seat"), "Site": _l("site"), "User": _l("user"),
                 "Device": _l("device"), "Booking": _l("booking"), "Agent": _l("agent"),
                 "Alert": _l("alert"), "UsageSession": _l("session"),
                 "GuestPass": _l("guest pass"), "QueueEntry": _l("queue"),
+                "PrintJob": _l("print job"), "PrintSettings": _l("printing settings"),
                 "RemoteRun": _l("remote action"), "SitePolicy": _l("policy"),
                 "SshCredential": _l("SSH credential"), "PowerSchedule": _l("power schedule"),
                 "EnrollmentToken": _l("enrolment token"), "OpeningHours": _l("opening hours"),
@@ -132,11 +138,15 @@ WEBHOOK_FORMATS = {"json": _l("generic JSON (every field of the alert)"),
 # Who did it, when nobody signed in did (jobs, agents, the scheduler).
 ACTORS = {"system": _l("system")}
 
+PRINT_STATES = {"held": _l("waiting"), "released": _l("released"), "printed": _l("printed"),
+                "cancelled": _l("cancelled"), "purged": _l("removed unprinted")}
+
 REGISTRIES = {"audit": AUDIT_ACTIONS, "device_kind": DEVICE_KINDS, "end_reason": END_REASONS,
               "role": ROLES, "session_kind": SESSION_KINDS, "target": TARGET_TYPES,
               "actor": ACTORS, "alert_source": ALERT_SOURCES, "severity": SEVERITIES,
               "alert_event": ALERT_EVENTS, "delivery_state": DELIVERY_STATES,
-              "delivery_channel": DELIVERY_CHANNELS, "webhook_format": WEBHOOK_FORMATS}
+              "delivery_channel": DELIVERY_CHANNELS, "webhook_format": WEBHOOK_FORMATS,
+              "print_state": PRINT_STATES}
 
 
 # registry -> {code prefix: callable(rest of the code) -> label}, for codes built from a

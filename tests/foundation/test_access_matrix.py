@@ -206,6 +206,14 @@ EXPECTED = {
     "kiosk.start": ("public", False),
     "kiosk.board_fragment": ("public", False),
     "kiosk.leave": ("public", False),
+    # printing: the desk's print queue actions, settings, the kiosk and the agent
+    "printing.desk_action": ("staff", True),
+    "printing.settings": ("it", True),
+    "kiosk_print.page": ("public", False),
+    "kiosk_print.act": ("public", False),
+    "printing_agent.jobs": ("agent", False),
+    "printing_agent.release": ("agent", False),
+    "printing_agent.cancel": ("agent", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
@@ -264,6 +272,8 @@ URL_SAMPLES = {
     "incident_id": lambda slug, f: _incident(slug).id if f else 1,
     "route_id": lambda slug, f: _alert_route(slug).id if f else 1,
     "delivery_id": lambda slug, f: _alert_delivery(f["alert"](slug)).id if f else 1,
+    "print_job_id": lambda slug, f: _print_job(slug).id if f else 1,
+    "action": lambda slug, f: "release",
 }
 
 
@@ -286,6 +296,18 @@ def _alert_delivery(alert):
     db.session.add(delivery)
     db.session.commit()
     return delivery
+
+
+def _print_job(slug):
+    from telecentre.common.time import utcnow
+    from telecentre.extensions import db
+    from telecentre.printing.models import PrintJob
+    from telecentre.sites.services import get_site
+    job = PrintJob(site_id=get_site(slug).id, cups_job_id=1, queue="public", pages=1,
+                   created_at=utcnow())
+    db.session.add(job)
+    db.session.commit()
+    return job
 
 
 def _incident(slug):
