@@ -55,8 +55,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from pgdb import fresh_database  # noqa: E402  (bench/ is the script's own folder)
 
-DB_NAME = "hot_paths_bench"
-APP_PORT, TRIVIAL_PORT = 18461, 18462
+# Two engineers may run the bench at once: HOT_PATHS_DB and HOT_PATHS_PORT (the production
+# server's; the trivial app takes the next) keep their runs apart.
+DB_NAME = os.environ.get("HOT_PATHS_DB", "hot_paths_bench")
+APP_PORT = int(os.environ.get("HOT_PATHS_PORT", "18461"))
+TRIVIAL_PORT = APP_PORT + 1
 COMMUNITY = "bench"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "bench-password-1"

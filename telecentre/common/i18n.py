@@ -74,22 +74,51 @@ def _remember_template_translations(app) -> None:
     """
     from flask import g
     from flask_babel import get_translations
+    from jinja2 import pass_context
+    from markupsafe import Markup
 
-    def gettext(message):
+    def translated(key, lookup):
+        """``lookup()`` once per request for ``key`` (locale first), then from ``flask.g``."""
         locale = getattr(getattr(g, "_flask_babel", None), "babel_locale", None)
         if locale is None:
-            return get_translations().ugettext(message)
+            return lookup()
         cache = g.setdefault("_template_messages", {})
-        key = (locale, message)
+        key = (locale,) + key
         text = cache.get(key)
         if text is None:
-            text = cache[key] = get_translations().ugettext(message)
+            text = cache[key] = lookup()
         return text
+
+    def gettext(message):
+        return translated((message,), lambda: get_translations().ugettext(message))
+
+    def ngettext(singular, plural, num):
+        return translated((singular, plural, num),
+                          lambda: get_translations().ungettext(singular, plural, num))
+
+    # Jinja's newstyle wrappers format every message, even one without variables
+    # (``Markup(text) % {}``: escaping helpers per call); the same on every row of a
+    # long table. Here a message without variables is formatted once per request.
+    @pass_context
+    def template_gettext(__context, __string, **variables):
+        if variables:
+            text = gettext(__string)
+            return (Markup(text) if __context.eval_ctx.autoescape else text) % variables
+        autoescape = __context.eval_ctx.autoescape
+        return translated(("%", autoescape, __string), lambda: (
+            Markup(gettext(__string)) if autoescape else gettext(__string)) % {})
+
+    @pass_context
+    def template_ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        text = ngettext(__singular, __plural, __num)
+        return (Markup(text) if __context.eval_ctx.autoescape else text) % variables
 
     app.jinja_env.install_gettext_callables(
         gettext=gettext,
-        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        ngettext=ngettext,
         newstyle=True,
         pgettext=lambda c, s: get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals.update(gettext=template_gettext, ngettext=template_ngettext)

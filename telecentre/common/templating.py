@@ -62,7 +62,25 @@ def localtime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value, fmt)
 
 
+# Stands for the one argument an URL pattern leaves open; no real id comes near it.
+_HOLE = 1_999_999_937
+
+
+def url_pattern(endpoint: str, **values):
+    """Return a function of one id that builds ``url_for(endpoint, **values)``.
+
+    Exactly one value is None: the id the returned function fills in (an
+    integer). ``url_for`` is built once here, not once per row: a page with
+    hundreds of rows (the console room) spent a tenth of its time in it.
+    """
+    (hole,) = [name for name, value in values.items() if value is None]
+    url = url_for(endpoint, **dict(values, **{hole: _HOLE}))
+    before, after = url.split(str(_HOLE))
+    return lambda value: f"{before}{int(value)}{after}"
+
+
 def init_app(app) -> None:
     """Make the helpers available in templates."""
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.filters["localtime"] = localtime

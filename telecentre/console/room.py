@@ -100,10 +100,15 @@ def room_view(site: Site, now: datetime | None = None, pending=None) -> RoomView
     """
     now = now or utcnow()
     seats = list_seats(site)
-    states = seat_states(seats, now)
     sessions = running_sessions(site)
     bookings = open_bookings_ahead(site, now)
+    states = seat_states(seats, now, running=set(sessions),
+                         booked={b.seat_id for b in bookings if b.start <= now})
     queued = pending(seats) if pending else {}
+    by_seat: dict[int, list[Booking]] = {}
+    for booking in bookings:  # already in time order
+        by_seat.setdefault(booking.seat_id, []).append(booking)
+    soon = now + timedelta(minutes=SOON_MINUTES)
     views = []
     for seat in seats:
         view = SeatView(seat=seat, state=states[seat.id], pending=queued.get(seat.id, []))
@@ -112,26 +117,41 @@ def room_view(site: Site, now: datetime | None = None, pending=None) -> RoomView
             view.session = session
             view.minutes_left = minutes_left(session, now)
             view.ends_at = session.started_at + timedelta(minutes=session.minutes_granted)
-        mine = [b for b in bookings if b.seat_id == seat.id]
+        mine = by_seat.get(seat.id, ())
         view.current_booking = next((b for b in mine if b.start <= now < b.end), None)
         view.next_booking = next((b for b in mine if b.start > now), None)
-        view.soon = (view.next_booking is not None
-                     and view.next_booking.start <= now + timedelta(minutes=SOON_MINUTES))
+        view.soon = view.next_booking is not None and view.next_booking.start <= soon
         views.append(view)
     return RoomView(site=site, now=now, seats=views)
 
 
-def live_version(room: RoomView, counts) -> str:
+def tile_versions(room: RoomView) -> dict[int, str]:
+    """A short digest per seat of everything its tile shows (not the clock), in the
+    request's language: equal digests, equal tiles. The live map sends only the tiles
+    whose digest the page does not hold."""
+    from flask_babel import get_locale
+    locale = str(get_locale())
+    versions = {}
+    for v in room.seats:
+        seat, now_b, next_b = v.seat, v.current_booking, v.next_booking
+        text = "\x1f".join(map(str, (
+            locale, seat.id, seat.name, seat.kind, seat.accessible,
+            seat.out_of_service_reason, v.state, v.display_state,
+            v.session.id if v.session else None, v.who, v.minutes_left,
+            v.ends_at.timestamp() if v.ends_at else None,
+            now_b.id if now_b else None, now_b.status if now_b else None,
+            now_b.start.timestamp() if now_b else None, now_b.end.timestamp() if now_b else None,
+            next_b.id if next_b else None, next_b.start.timestamp() if next_b else None,
+            ";".join(f"{c.id}.{c.kind}" for c in v.pending))))
+        versions[seat.id] = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+    return versions
+
+
+def live_version(room: RoomView, counts, versions: dict[int, str] | None = None) -> str:
     """A digest of everything the live map and the day's counts show (not the clock), in the
     request's language: equal digests, equal fragments."""
-    from flask_babel import get_locale
-    seats = [(v.seat.id, v.seat.name, v.seat.kind, v.seat.accessible,
-              getattr(v.seat, "out_of_service_reason", None), v.state, v.display_state,
-              v.session.id if v.session else None, v.who, v.minutes_left, v.ends_at,
-              (v.current_booking.id, v.current_booking.status) if v.current_booking else None,
-              v.next_booking.id if v.next_booking else None,
-              tuple((c.id, c.kind) for c in v.pending)) for v in room.seats]
-    text = repr((str(get_locale()), room.site.id, seats, counts))
+    versions = versions if versions is not None else tile_versions(room)
+    text = repr((room.site.id, list(versions.items()), counts))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -52,7 +52,8 @@ def day_counts(site: Site, now: datetime | None = None) -> DayCounts:
         select(Booking.status, func.count(Booking.id))
         .where(Booking.site_id == site.id, Booking.start >= first, Booking.start < last)
         .group_by(Booking.status)).all()))
-    sessions = db.session.scalars(select(UsageSession).where(
+    sessions = db.session.execute(select(  # rows, not objects: only what is counted
+        UsageSession.started_at, UsageSession.ended_at, UsageSession.kind).where(
         UsageSession.site_id == site.id, UsageSession.started_at < last,
         (UsageSession.ended_at.is_(None)) | (UsageSession.ended_at > first))).all()
     started_today = [s for s in sessions if s.started_at >= first]
@@ -75,5 +76,6 @@ def day_counts(site: Site, now: datetime | None = None) -> DayCounts:
 
 def recent_actions(site: Site, limit: int = 10) -> list[AuditEntry]:
     """Return the newest audit entries of ``site``."""
-    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.site_id == site.id)
+    return list(db.session.scalars(select(AuditEntry).options(selectinload(AuditEntry.personal))
+                                   .where(AuditEntry.site_id == site.id)
                                    .order_by(AuditEntry.id.desc()).limit(limit)))

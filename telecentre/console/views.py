@@ -3,6 +3,8 @@
 Pages only read here; the actions are in ``actions``. Every page is scoped to
 one site: attendants reach their own, IT and admins switch between sites.
 """
+from types import SimpleNamespace
+
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -12,6 +14,7 @@ from telecentre.booking import queue
 from telecentre.booking.services import status_label
 from telecentre.common.access import access
 from telecentre.common.errors import InvalidInput
+from telecentre.common.templating import url_pattern
 from telecentre.common.time import utcnow
 from telecentre.console import resolvers, room as rooms, today
 from telecentre.console.actions import pending_commands
@@ -33,9 +36,22 @@ def _helpers():
 
 
 def page_context(site) -> dict:
-    """Return what every console page needs: the site, the switcher, the state names."""
+    """Return what every console page needs: the site, the switcher, the state names and
+    the links of the map's tiles and the bookings' rows (``urls.seat(id)``, ...)."""
     return {"site": site, "sites": list_sites() if current_user.all_sites else [],
-            "labels": rooms.state_labels()}
+            "labels": rooms.state_labels(), "urls": site_urls(site)}
+
+
+def site_urls(site) -> SimpleNamespace:
+    """Return the per-row links of the site's console pages, each a function of one id."""
+    slug = site.slug
+    return SimpleNamespace(
+        seat=url_pattern("console.seat", slug=slug, seat_id=None),
+        booking=url_pattern("console.booking", slug=slug, booking_id=None),
+        walk_in=url_pattern("console.residents", slug=slug, seat=None),
+        extend=url_pattern("console_actions.extend", slug=slug, session_id=None),
+        end=url_pattern("console_actions.end", slug=slug, session_id=None),
+        check_in=url_pattern("console_actions.check_in", slug=slug, booking_id=None))
 
 
 def live_context(site) -> dict:
@@ -67,7 +83,9 @@ def room(slug):
     """The live room map of the site, today's bookings, the counts and recent actions."""
     site = get_site(slug)
     bookings = today.todays_bookings(site)
-    return render_template("console/room.html", **page_context(site), **live_context(site),
+    live = live_context(site)
+    return render_template("console/room.html", **page_context(site), **live,
+                           versions=rooms.tile_versions(live["room"]),
                            bookings=bookings, no_shows=today.no_shows(bookings),
                            actions=today.recent_actions(site), entries=queue.waiting(site),
                            now=utcnow())
@@ -80,19 +98,46 @@ def live(slug):
 
     The reply carries an ETag made from what the map shows; a poll that sends it
     back (``If-None-Match``) while nothing changed gets 304 and no body, and the
-    fragment is not even rendered.
+    fragment is not even rendered. A poll that says which tiles it holds
+    (``X-Live-Tiles: seat_id:version,...``, the ``data-v`` of each tile) gets only
+    the tiles that changed and the small parts around them (``X-Live-Diff: 1``);
+    any other poll, or a room whose seats changed, gets the whole fragment.
     """
     site = get_site(slug)
     context = live_context(site)
-    etag = rooms.live_version(context["room"], context["counts"])
+    versions = rooms.tile_versions(context["room"])
+    etag = rooms.live_version(context["room"], context["counts"], versions)
+    held = held_tiles(request.headers.get("X-Live-Tiles", ""))
+    diff = held is not None and list(held) == list(versions)
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
+    elif diff:
+        changed = [v for v in context["room"].seats if held[v.seat.id] != versions[v.seat.id]]
+        response = make_response(render_template(
+            "console/_live_changes.html", **page_context(site), **context, changed=changed,
+            versions=versions))
+        response.headers["X-Live-Diff"] = "1"
     else:
         response = make_response(render_template("console/_live.html", **page_context(site),
-                                                 **context))
+                                                 **context, versions=versions))
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("X-Live-Tiles")
     return response
+
+
+def held_tiles(header: str) -> dict[int, str] | None:
+    """Return the tiles a poll says it holds, {seat id: version} in page order, or None
+    when it says none or nothing readable (then the whole fragment is sent)."""
+    if not header or len(header) > 64 * 1024:
+        return None
+    held = {}
+    for pair in header.split(","):
+        seat_id, _, version = pair.strip().partition(":")
+        if not seat_id.isascii() or not seat_id.isdigit() or not version:
+            return None
+        held[int(seat_id)] = version
+    return held
 
 
 @bp.get("/<slug>/seats/<int:seat_id>")

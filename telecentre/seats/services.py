@@ -49,22 +49,27 @@ def list_seats(site: Site) -> list[Seat]:
                                    .order_by(Seat.kind, Seat.name)))
 
 
-def seat_states(seats: list[Seat], now: datetime | None = None) -> dict[int, str]:
+def seat_states(seats: list[Seat], now: datetime | None = None, *, running: set | None = None,
+                booked: set | None = None) -> dict[int, str]:
     """Return the live state of each seat: free, booked, in_use, offline, no_agent or
     out_of_service (``public_state`` maps it onto the API contract).
 
     Precedence: out of service, in use (a running session), offline (from the
-    registered providers), booked (a booking holds the seat now), free.
+    registered providers), booked (a booking holds the seat now), free. A caller
+    that has read the seats' running sessions or current open bookings already
+    passes their seat ids (``running``, ``booked``) and saves the query.
     """
     now = now or utcnow()
     ids = [s.id for s in seats]
     if not ids:
         return {}
-    running = set(db.session.scalars(select(UsageSession.seat_id).where(
-        UsageSession.seat_id.in_(ids), UsageSession.ended_at.is_(None))))
-    booked = set(db.session.scalars(select(Booking.seat_id).where(
-        Booking.seat_id.in_(ids), Booking.status.in_(OPEN_STATUSES),
-        Booking.start <= now, Booking.end > now)))
+    if running is None:
+        running = set(db.session.scalars(select(UsageSession.seat_id).where(
+            UsageSession.seat_id.in_(ids), UsageSession.ended_at.is_(None))))
+    if booked is None:
+        booked = set(db.session.scalars(select(Booking.seat_id).where(
+            Booking.seat_id.in_(ids), Booking.status.in_(OPEN_STATUSES),
+            Booking.start <= now, Booking.end > now)))
     extra: dict[int, str] = {}
     for provider in STATE_PROVIDERS:
         extra.update(provider(seats, now))

@@ -45,6 +45,29 @@ def test_map_updates_without_reload(live_url, context, attendant, room, start_us
     assert page.evaluate("() => window.__before") == marker  # no reload happened
 
 
+def test_live_map_replaces_only_the_tiles_that_changed(live_url, context, attendant, room,
+                                                       start_usage):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    page = context.new_page()
+    sign_in(page, live_url, attendant.login, PASSWORD)
+    page.goto(f"{live_url}/console/{OWN}")
+    changing, staying = room["seats"]["PC-04"], room["seats"]["PC-02"]
+    # Mark both tiles' DOM nodes: a replaced node loses its mark.
+    page.evaluate("ids => ids.forEach(id => { document.getElementById(id).liveMark = 1; })",
+                  [f"seat-{changing.id}", f"seat-{staying.id}"])
+    start_usage(changing, room["piotr"], minutes=45, ago=0)
+    tile = page.locator(f"#seat-{changing.id}")
+    sync_api.expect(tile).to_have_attribute("data-state", "in_use", timeout=20000)
+    sync_api.expect(tile).to_contain_text("Piotr Nowak")
+    marks = page.evaluate("ids => ids.map(id => document.getElementById(id).liveMark || 0)",
+                          [f"seat-{changing.id}", f"seat-{staying.id}"])
+    assert marks == [0, 1], marks  # the changed tile is new, the unchanged one untouched
+    # The new tile's buttons work (their forms carry a fresh CSRF token).
+    page.locator(f"#seat-{changing.id} form[action$='/end'] button").click()
+    page.wait_for_load_state()
+    check_accessibility(page, "console after a live change")
+
+
 def test_console_pages_are_accessible(live_url, context, attendant, room):
     page = context.new_page()
     sign_in(page, live_url, attendant.login, PASSWORD)
