@@ -31,7 +31,7 @@ AGGREGATES = {
 }
 # Metrics a profile may give; ``derive`` and the alert rules know their meaning.
 METRICS = {
-    "cpu_percent", "memory_used_percent", "temperature_c",
+    "cpu_percent", "memory_used_percent", "temperature_c", "load1",
     "ups_source", "ups_charge_percent", "ups_minutes_left", "ups_load_percent",
     "ups_replace_battery", "pdu_load_amps", "printer_pages", "printer_paper_jam",
 }

@@ -123,6 +123,8 @@ def _apply_profile(r: Reading, found: dict) -> None:
     for key in ("cpu_percent", "memory_used_percent", "temperature_c"):
         if key in found:
             setattr(r, key, round(float(found[key]), 1))
+    if "load1" in found:
+        r.load1 = round(float(found["load1"]), 2)
     ups = {target: found[key] for key, target in _UPS_KEYS.items() if key in found}
     if "ups_source" in found:
         ups["source"] = found["ups_source"]

@@ -63,6 +63,52 @@ FAMILIES = {
                     {"printer_pages": 48213.0, "printer_paper_jam": 0.0,
                      "supply_min_percent": 45.0},
                     {"1": (183746512, 29384712, 32, 100_000_000)}, set()),
+    # Real recordings from snmpsim-data, trimmed (see each file's header); the figures
+    # are worked out by hand from the recorded lines named beside them.
+    "real-cisco-c3560": ("switch", "cisco-ios",
+                         {"cpu_percent": 28.0,             # cpmCPUTotal5minRev.1 = 28
+                          # ciscoMemoryPoolUsed .1+.2+.16 = 25830004 of Used + Free
+                          # (.1+.2+.16 = 59295940): 25830004 / 85125944
+                          "memory_used_percent": 30.3,
+                          "temperature_c": 61.0,           # ciscoEnvMonTemperatureStatusValue.1005
+                          "interfaces_down": 1.0},         # Gi0/1 up, not connected; Vl1 shut
+                         # ifHCIn/OutOctets, ifHighSpeed (Mbit/s) of Gi0/50 and Gi0/1
+                         {"10150": (18783802582465, 2599249566949, 64, 1_000_000_000),
+                          "10101": (0, 0, 64, 10_000_000)}, set()),
+    "real-hpe-procurve-6120xg": ("switch", "hp-procurve",
+                                 {"cpu_percent": 97.0,     # hpSwitchCpuStat.0 = 97: real alert
+                                  # hpLocalMemAllocBytes.1 / hpLocalMemTotalBytes.1
+                                  # = 22247344 / 268435456
+                                  "memory_used_percent": 8.3, "interfaces_down": 0.0},
+                                 # ifHC octets; ifSpeed caps at 2^32-1, ifHighSpeed = 10000
+                                 {"1": (1618982453357, 22559982396398, 64, 10_000_000_000),
+                                  "17": (140460455328463, 111001083834723, 64,
+                                         10_000_000_000)}, {"cpu"}),
+    "real-dlink-des3200-18": ("switch", "d-link",
+                              {"cpu_percent": 28.0,        # agentCPUutilizationIn5min.0
+                               "memory_used_percent": 88.0,  # agentDRAMutilization.0
+                               "interfaces_down": 1.0},    # port 1: up, nothing plugged in
+                              # port 9 ifHC octets, ifHighSpeed 100; port 1 speed 0 = unknown
+                              {"9": (226066677532, 2130872313007, 64, 100_000_000),
+                               "1": (0, 0, 64, None)}, set()),
+    "real-ubiquiti-nanostation-m5": ("access_point", "ubiquiti-airmax",
+                                     {"load1": 0.12,       # FROGFOOT loadValue.1 = 12 (x 100)
+                                      # (memTotal - memFree) / memTotal = (62268 - 42576) / 62268
+                                      "memory_used_percent": 31.6, "interfaces_down": 0.0},
+                                     # no ifXTable: ifIn/OutOctets (Counter32) and ifSpeed
+                                     {"2": (1694564523, 2858543320, 32, 100_000_000),    # eth0
+                                      "5": (676838716, 1381563432, 32, None),            # ath0
+                                      "8": (3745647794, 0, 32, None)}, set()),           # br0
+    "real-net-snmp-slackware": ("pc", "net-snmp",
+                                {"cpu_percent": 21.0,      # 100 - ssCpuIdle.0 (79)
+                                 # memTotalReal 1021976 - (memAvailReal 63676 + memBuffer
+                                 # 23936 + memCached 207212) = 727152 used
+                                 "memory_used_percent": 71.2,
+                                 "load1": 0.46,            # laLoad.1 = "0.46"
+                                 # hrStorageUsed / Size of /export: 90601816 / 96144541
+                                 "storage_max_percent": 94.2},
+                                {"2": (24167091249, 2448657392, 64, 100_000_000)},   # eth0
+                                {"storage"}),              # /export really is 94 % full
 }
 
 
