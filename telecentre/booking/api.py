@@ -80,11 +80,14 @@ def create():
         booking = services.create_booking(current_user, current_user, seat=seat, site=site,
                                           start=body.start, end=body.end,
                                           accessible=body.accessible, source="api")
+        # The answer from what was inserted, before the commit expires it (after, it would
+        # be read back: the booking, its seat and site, three more statements).
+        reply = booking_json(booking)
         db.session.commit()
     except DomainError:
         db.session.rollback()
         raise
-    return jsonify(booking_json(booking)), 201
+    return jsonify(reply), 201
 
 
 @bp.get("/bookings")
