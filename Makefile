@@ -7,6 +7,7 @@ PORT   ?= 5000
 .PHONY: demo test lint audit system-deps venv compile-translations clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml setup.py constraints.txt
+	@bash scripts/system-deps.sh  # pycups builds against libcups2-dev
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip 'setuptools>=78.1.1'
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,agent,redis]'

@@ -51,7 +51,8 @@ setup(
     packages=PACKAGES,
     package_dir=DATA,
     package_data={name: ["*"] for name in DATA} | {
-        "telecentre": ["**/*.po", "**/*.mo", "**/*.css", "**/*.js", "**/*.svg", "**/*.csv"]},
+        "telecentre": ["**/*.po", "**/*.mo", "**/*.css", "**/*.js", "**/*.svg", "**/*.csv",
+                       "**/*.yaml"]},
     exclude_package_data={"": ["__pycache__/*", "*.pyc"]},
     cmdclass={"build_py": BuildWithCatalogues},
 )

@@ -8,7 +8,7 @@ user (see `agent.launcher`). On Windows the same channel is a named pipe with
 an ACL (`agent.winpipe`).
 
 Messages: the UI sends `{"op": …}` (hello, ping, line, unlock_request,
-activity, end_by_user); the service sends the agent's events (`{"event": …,
+activity, end_by_user, privacy); the service sends the agent's events (`{"event": …,
 "state": …}`) and `{"pong": {...}}` replies to pings.
 """
 
@@ -19,7 +19,7 @@ import struct
 import threading
 
 MAX_LINE = 64 * 1024
-UI_OPS = ("hello", "ping", "line", "unlock_request", "activity", "end_by_user")
+UI_OPS = ("hello", "ping", "line", "unlock_request", "activity", "end_by_user", "privacy")
 
 
 class ChannelClosed(Exception):
@@ -122,7 +122,11 @@ def listen(path, owner_uid=None, owner_gid=None, mode=0o660):
 def connect(path, timeout=None):
     """Connect to the service's socket; returns a Connection."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(timeout)
-    sock.connect(path)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(path)
+    except OSError:
+        sock.close()  # the UI retries for a while: one descriptor leaked a try adds up
+        raise
     sock.settimeout(None)
     return Connection(sock)

@@ -18,10 +18,12 @@ from agent.health import Health
 from agent.offline import BookingCache, OfflineRefusal
 from agent.session import SessionManager, fmt_minutes
 from agent.sync import Link
-from agent.transport import ApiError, Revoked, Unauthorized, Unreachable
+from agent.transport import ApiError, Revoked, TransportError, Unauthorized, Unreachable
 
 TICK_SECONDS = 0.2
 UNLOCK_TIMEOUT = 8.0
+PRIVACY_TIMEOUT = 8.0
+PRIVACY_FIELDS = ("version", "lang", "title", "text", "headings", "url")
 DEFAULT_POLICY = {
     "warn_minutes": [5, 1],
     "kiosk_idle_seconds": 120,
@@ -175,6 +177,8 @@ class Agent:
 
     def _on_line(self, text):
         text = text.strip()
+        if text == "/privacy":
+            return self._on_privacy()
         if self.sessions.active:
             self.sessions.touch()
             if text == "/end":
@@ -233,6 +237,31 @@ class Agent:
             message=self.t("resumed") if self.sessions.active else self.t(
                 "kiosk_prompt" if self.config.kind == "kiosk" else "started"),
         )
+
+    # --- the privacy notice (the lock screen's "Privacy") ---------------------------
+
+    def _on_privacy(self, lang=None):
+        """Fetch the notice without holding up the loop; the UI gets a `privacy` event."""
+        threading.Thread(target=self._privacy_worker, args=(lang or self.t.lang,),
+                         name="privacy", daemon=True).start()
+
+    def _privacy_worker(self, lang):
+        try:
+            reply = self.transport.post("/privacy", {"lang": lang}, timeout=PRIVACY_TIMEOUT)
+        except TransportError:
+            reply = None
+        self.post("privacy_result", lang, reply)
+
+    def _on_privacy_result(self, lang, reply):
+        """Show the notice just fetched, else the last one kept (offline), else say where it is."""
+        notices = dict(self.store.get("privacy") or {})
+        if isinstance(reply, dict) and isinstance(reply.get("text"), str):
+            notices[lang] = {key: reply.get(key) for key in PRIVACY_FIELDS}
+            self.store.update(privacy=notices)
+        notice = notices.get(lang)
+        if notice is None:
+            return self.emit("privacy", message=self.t("privacy_unavailable"))
+        self.emit("privacy", **notice)
 
     def _on_end_by_user(self):
         if self.sessions.active:

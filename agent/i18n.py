@@ -210,6 +210,27 @@ STRINGS = {
         "OK",
         "OK",
     ),
+    "privacy": (
+        "Prywatność",
+        "Privacy",
+        "Конфіденційність",
+    ),
+    "close": (
+        "Zamknij",
+        "Close",
+        "Закрити",
+    ),
+    "privacy_unavailable": (
+        "Nie można teraz pobrać informacji o ochronie danych. Poproś o nią opiekuna sali.",
+        "The privacy notice cannot be fetched now. Please ask the attendant for it.",
+        "Зараз неможливо отримати інформацію про захист даних. "
+        "Попросіть її в адміністратора зали.",
+    ),
+    "privacy_online": (
+        "Ta sama informacja jest na stronie {url}",
+        "The same notice is on {url}",
+        "Це саме повідомлення є на сторінці {url}",
+    ),
 }
 
 LANGUAGES = ("pl", "en", "uk")

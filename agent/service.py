@@ -18,6 +18,7 @@ import threading
 import time
 
 from agent import channel
+from agent.i18n import LANGUAGES
 
 PING_TIMEOUT = 4.0  # the UI pings every second; silence this long means it hangs
 CONNECT_TIMEOUT = 20.0  # a started UI that has not said hello by then is started again
@@ -135,6 +136,9 @@ class ServiceUI:
             self.agent.post("activity")
         elif op == "end_by_user":
             self.agent.post("end_by_user")
+        elif op == "privacy":
+            lang = message.get("lang")
+            self.agent.post("privacy", lang if lang in LANGUAGES else None)
 
     def _attach(self, conn):
         with self._lock:

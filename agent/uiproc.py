@@ -13,7 +13,7 @@ import threading
 import time
 
 from agent import channel, ui as ui_module
-from agent.i18n import Translator, detect_language
+from agent.i18n import LANGUAGES, Translator, detect_language
 
 PING_EVERY = 1.0
 CONNECT_FOR = 10.0
@@ -59,6 +59,8 @@ class ServiceProxy:
             message["text"] = payload[0]
         elif kind == "unlock_request":
             message["request"] = payload[0]
+        elif kind == "privacy" and payload:
+            message["lang"] = payload[0]
         self._send(message)
 
     def ping(self):
@@ -107,7 +109,7 @@ def main(argv):
     parser.add_argument("--socket", required=True, help="the service's channel")
     parser.add_argument("--ui", choices=("tk", "console"), default="tk")
     parser.add_argument("--kind", choices=("pc", "kiosk"), default="pc")
-    parser.add_argument("--lang", choices=("pl", "en"))
+    parser.add_argument("--lang", choices=LANGUAGES)
     args = parser.parse_args(argv)
     deadline = time.monotonic() + CONNECT_FOR
     while True:

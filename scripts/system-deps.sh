@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests and the demo use, when they are missing:
 # net-snmp's agent and tools, OpenSSH's server, Chromium for browser tests,
-# iproute2 for network namespaces, Xvfb for the agent's Tk lock screen. Needs
+# iproute2 for network namespaces, Xvfb for the agent's Tk lock screen, CUPS (cupsd and
+# lp/lpadmin) for the printing tests and libcups2-dev to build pycups. Needs
 # root (or sudo); prints what it would need otherwise and goes on, so that the
 # tests that need them say why they skip.
 set -euo pipefail
 # Extra packages may be named on the command line (bench/snmp_sweep.py compares
 # against prometheus-snmp-exporter: `bash scripts/system-deps.sh prometheus-snmp-exporter`).
 packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2 xvfb python3-tk
-          locales libreoffice-calc "$@")
+          locales libreoffice-calc cups-daemon cups-client libcups2-dev gcc "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,4 +39,5 @@ DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recomme
 if [ -x /usr/sbin/service ] || command -v systemctl >/dev/null; then
   ($sudo service snmpd stop || true) >/dev/null 2>&1
   ($sudo service prometheus-snmp-exporter stop || true) >/dev/null 2>&1
+  ($sudo service cups stop || true) >/dev/null 2>&1  # the printing tests run their own cupsd
 fi

@@ -1,8 +1,8 @@
 """Build the wheel, install it into a fresh virtualenv, and run the server from it.
 
 What `pip install .` gives an operator, checked end to end (run by .ci/run):
-the wheel carries the templates, the migrations, the static files and the
-compiled catalogues; `telecentre init` migrates an empty database from the
+the wheel carries the templates, the migrations, the static files, the device
+profiles and the compiled catalogues; `telecentre init` migrates an empty database from the
 installed package; `telecentre serve` answers a page rendered from a template
 (in Polish: the catalogues were compiled into the wheel), a static file and
 /readyz (the schema at the migrations' head). Nothing is read from the checkout.
@@ -78,6 +78,11 @@ def main() -> int:
                  "telecentre.migrations_folder())"], env=env, cwd=work, check=True,
                 capture_output=True, text=True).stdout
             assert str(ROOT) not in installed and "site-packages" in installed, installed
+            families = subprocess.run(  # nosec B603
+                [str(py), "-c", "from telecentre.monitoring import profiles; "
+                 "print(len(profiles.profiles()))"], env=env, cwd=work, check=True,
+                capture_output=True, text=True).stdout
+            assert int(families) >= 14, "device profiles (families/*.yaml) missing"
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(30)

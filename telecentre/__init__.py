@@ -21,6 +21,7 @@ FEATURES = (
     "telecentre.legal",
     "telecentre.incidents",
     "telecentre.records",
+    "telecentre.printing",
 )
 
 def template_folder() -> str:

@@ -111,7 +111,12 @@ class Defaults:
     SMTP_PASSWORD = None
     SMTP_STARTTLS = False
     MAIL_FROM = "telecentre@localhost"
-    ALERT_RECIPIENTS: list = []
+    ALERT_RECIPIENTS: list = []  # a catch-all e-mail route beside those IT sets up
+    # Alert messages (telecentre.alerts.deliveries): a failed one is tried again after
+    # BACKOFF, 2×, 4×… seconds, MAX_ATTEMPTS times in all; a webhook gets TIMEOUT seconds.
+    ALERT_DELIVERY_MAX_ATTEMPTS = 5
+    ALERT_DELIVERY_BACKOFF_SECONDS = 60
+    ALERT_WEBHOOK_TIMEOUT_SECONDS = 5
     # The public body that runs the service: the privacy notice's controller and the
     # accessibility statement's entity (docs/operations.md, "Public body").
     PUBLIC_BODY_NAME = "Starostwo Powiatowe w Łęcznej"
@@ -151,6 +156,11 @@ class Defaults:
     SMS_GATEWAY_FORMAT = "json"
     SMS_GATEWAY_FIELDS: dict = {"to": "to", "sender": "from", "text": "text"}
     SMS_GATEWAY_TIMEOUT_SECONDS = 5
+    # Mail and SMS to residents go out from a task worker after the change commits
+    # (telecentre.common.outgoing); a failed one is tried again after this many seconds,
+    # doubled each time (30 s, 1, 2, 4, 8 min), this many times.
+    OUTGOING_RETRY_SECONDS = 30
+    OUTGOING_RETRIES = 5
 
 
 def load(app, overrides=None):

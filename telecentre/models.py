@@ -1,6 +1,6 @@
 """Every feature's models, imported in one place for Alembic and the tests."""
 from telecentre.agent_api.models import Agent, AgentEvent, Command, EnrollmentToken  # noqa: F401
-from telecentre.alerts.models import Alert  # noqa: F401
+from telecentre.alerts.models import Alert, AlertDelivery, AlertRoute  # noqa: F401
 from telecentre.audit.models import AuditEntry, AuditPersonal  # noqa: F401
 from telecentre.auth.models import (ApiToken, PasswordResetToken, ReservedLogin,  # noqa: F401
                                     ResidentBlock, ResidentNote, User)
@@ -19,3 +19,4 @@ from telecentre.console.models import GuestPass, ResidentNotice  # noqa: F401
 from telecentre.common.ratelimit import RateLimitCounter  # noqa: F401
 from telecentre.legal.models import AccessibilityStatement  # noqa: F401
 from telecentre.incidents.models import Incident  # noqa: F401
+from telecentre.printing.models import PrintJob, PrintSettings  # noqa: F401

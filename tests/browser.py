@@ -4,8 +4,10 @@ axe-core WCAG 2.1 A/AA checks, keyboard-only moves, sign-in and screenshots.
 The browser tests never download a browser: they use ``/usr/bin/chromium`` and are
 skipped where it (or Playwright, or axe-playwright-python) is missing.
 """
+import contextlib
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,19 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextlib.contextmanager
+def served(app):
+    """Serve ``app`` (the test's own, with its settings and database) with werkzeug in a
+    thread on a free loopback port the kernel picks; yields the base URL."""
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

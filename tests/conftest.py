@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from telecentre import create_app
 from telecentre.extensions import db, limiter
-from tests.mail_sink import mail_sink  # noqa: F401  (a fixture for every area)
+from tests.sinks import mail_sink  # noqa: F401  (a fixture for every area)
 
 PG_URL = os.environ.get("TELECENTRE_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
@@ -338,3 +338,17 @@ def login(app):
         return client
 
     return do
+
+
+@pytest.fixture
+def live_worker(app):
+    """A real task worker in this process, on the test's embedded queue (not eager)."""
+    from celery.contrib.testing.worker import start_worker
+    celery = app.extensions["celery"]
+    celery.conf.task_always_eager = False
+    try:
+        with start_worker(celery, pool="threads", concurrency=2, perform_ping_check=False,
+                          shutdown_timeout=30):
+            yield
+    finally:
+        celery.conf.task_always_eager = True

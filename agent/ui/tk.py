@@ -106,6 +106,12 @@ class TkUI:
         self.message.pack(pady=20)
         self.status = tk.Label(root, font=("DejaVu Sans", 12), fg=FG, bg=BG)
         self.status.place(relx=0.99, rely=0.99, anchor="se")
+        # RODO art. 13: the notice is one touch away before anyone types a thing.
+        self.privacy_button = tk.Button(
+            root, text=self.both("privacy").replace("\n", " · "), font=("DejaVu Sans", 12),
+            command=lambda: self.agent.post("privacy", self.t.lang),
+        )
+        self.privacy_button.place(relx=0.01, rely=0.99, anchor="sw")
         self.timer = None
         self.code.focus_set()
 
@@ -153,6 +159,35 @@ class TkUI:
         tk.Button(win, text=self.t("ok"), command=win.destroy, width=10).pack(pady=(0, 12))
         win.after(60_000, win.destroy)
         self.popups.append(win)
+
+    def _notice(self, event):
+        """The privacy notice in a scrollable window over the lock screen."""
+        if not event.get("text"):
+            return self._popup(event.get("message", ""))
+        win = tk.Toplevel(self.root)
+        win.attributes("-topmost", True)
+        win.title(event.get("title") or self.t("privacy"))
+        width, height = self.root.winfo_screenwidth(), self.root.winfo_screenheight()
+        win.geometry(f"{min(900, width - 40)}x{height - 80}+20+20")
+        box = tk.Frame(win)
+        box.pack(fill="both", expand=True, padx=12, pady=(12, 0))
+        text = tk.Text(box, wrap="word", font=("DejaVu Sans", 13), padx=10, pady=10)
+        bar = tk.Scrollbar(box, command=text.yview)
+        text.configure(yscrollcommand=bar.set)
+        bar.pack(side="right", fill="y")
+        text.pack(side="left", fill="both", expand=True)
+        text.tag_configure("heading", font=("DejaVu Sans", 15, "bold"), spacing1=8)
+        headings = set(event.get("headings") or ())
+        for line in event["text"].splitlines():
+            text.insert("end", line + "\n", ("heading",) if line in headings else ())
+        if event.get("url"):
+            text.insert("end", "\n" + self.t("privacy_online", url=event["url"]) + "\n")
+        text.configure(state="disabled")  # read, scroll and select; nothing to type into
+        tk.Button(win, text=self.t("close"), command=win.destroy, width=12,
+                  font=("DejaVu Sans", 13)).pack(pady=10)
+        self.popups.append(win)
+        win.lift()  # above the full-screen lock, also where no window manager stacks it
+        text.focus_set()
 
     def _clear(self):
         """Nothing of the previous session stays: messages gone, every field empty."""
@@ -230,5 +265,7 @@ class TkUI:
             self.message.configure(text=text)
         elif name in ("warning", "message", "session_extended"):
             self._popup(text)
+        elif name == "privacy":
+            self._notice(event)
         elif name in ("offline", "online", "enrolled"):
             self.status.configure(text=text)

@@ -86,6 +86,19 @@ class UnlockReply(BaseModel):
     message: str
 
 
+class PrivacyBody(AgentBody):
+    lang: str | None = Field(default=None, max_length=10)
+
+
+class PrivacyReply(BaseModel):
+    version: str
+    lang: str
+    title: str
+    text: str
+    headings: list[str]
+    url: str
+
+
 class EventIn(AgentBody):
     id: str = Field(min_length=1, max_length=36)
     seq: Count

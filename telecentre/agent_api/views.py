@@ -121,6 +121,24 @@ def unlock():
     return jsonify(reply)
 
 
+@bp.post("/privacy")
+@access("agent", csrf_check=False)
+@api_doc(
+    "The privacy notice as plain text, for the lock screen's \"Privacy\" button",
+    body=schemas.PrivacyBody,
+    responses={200: schemas.PrivacyReply},
+    tags=["agent"],
+    security="agent",
+    errors=AGENT_ERRORS,
+)
+@limiter.limit(lambda: current_app.config["RATELIMIT_AGENT_EVENTS"], key_func=agent_key)
+def privacy_notice():
+    """The notice a resident reads at a locked PC: the page's words, in the language asked."""
+    from telecentre.legal.privacy import notice_as_text
+    body = parse_body(schemas.PrivacyBody)
+    return jsonify(notice_as_text(body.lang))
+
+
 @bp.post("/events")
 @access("agent", csrf_check=False)
 @api_doc(

@@ -21,7 +21,7 @@ from telecentre.auth.models import PasswordResetToken, User
 from telecentre.auth.passwords import hash_secret, verify_secret
 from telecentre.auth.services import revoke_tokens, validate_password
 from telecentre.common.errors import Forbidden, InvalidInput
-from telecentre.common.mail import smtp_send
+from telecentre.common.outgoing import mail_after_commit
 from telecentre.common.time import utcnow
 from telecentre.common.urls import public_url
 from telecentre.extensions import db
@@ -78,7 +78,7 @@ def _send_link(user: User, link: str) -> bool:
             "%(minutes)d minutes:\n\n%(link)s\n\nIf you did not ask, ignore this message: your "
             "password stays as it is.", login=user.login,
             minutes=config["PASSWORD_RESET_MINUTES"], link=link) + "\n")
-    return smtp_send(config, msg)
+    return mail_after_commit(msg)  # sent by a worker: the answer takes as long either way
 
 
 def token_row(token: str, now=None) -> PasswordResetToken | None:

@@ -1,25 +1,20 @@
 """Telling a resident that a seat is on offer for them: e-mail and SMS, after the commit.
 
 The texts are written while the offer is made (in the resident's language)
-and handed to SMTP and the SMS gateway only once the offer is committed, so
-a rolled-back offer is never announced. A failed mail or text is logged by
-its adapter and changes nothing: the queue page shows the offer anyway.
+and handed to a task worker only once the offer is committed
+(``telecentre.common.outgoing``), so a rolled-back offer is never announced.
+A failed mail or text is retried by the worker and changes nothing: the queue
+page shows the offer anyway.
 """
 from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
-from telecentre.common.mail import smtp_send
-from telecentre.common.sms import sms_enabled, sms_send
+from telecentre.common.outgoing import mail_after_commit, sms_after_commit
+from telecentre.common.sms import sms_enabled
 from telecentre.common.time import to_local
 from telecentre.common.urls import public_url
-from telecentre.extensions import db
-
-_PENDING = "queue_offer_messages"
 
 
 def offer_texts(entry, seat) -> dict:
@@ -47,8 +42,8 @@ def offer_texts(entry, seat) -> dict:
 
 
 def notify_offer_after_commit(entry, seat) -> None:
-    """Queue the offer's mail (when the resident has an address) and SMS (when a phone and a
-    gateway are known), to go out after this transaction commits."""
+    """Send the offer's mail (when the resident has an address) and SMS (when a phone and a
+    gateway are known) once this transaction commits."""
     resident = entry.resident
     config = current_app.config
     wants_mail = bool(resident.email) and bool(config.get("SMTP_HOST"))
@@ -56,31 +51,11 @@ def notify_offer_after_commit(entry, seat) -> None:
     if not (wants_mail or wants_sms):
         return
     texts = offer_texts(entry, seat)
-    db.session.info.setdefault(_PENDING, []).append({
-        "app": current_app._get_current_object(), "email": resident.email if wants_mail else None,
-        "phone": resident.phone if wants_sms else None, **texts})
-
-
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session):
-    for message in session.info.pop(_PENDING, []):
-        send_offer(message)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_after_rollback(session, previous_transaction):
-    if previous_transaction.parent is None:
-        session.info.pop(_PENDING, None)
-
-
-def send_offer(message: dict) -> None:
-    """Hand one offer's mail and SMS to SMTP and the gateway (failures are logged)."""
-    config = message["app"].config
-    if message["email"]:
+    if wants_mail:
         mail = EmailMessage()
-        mail["Subject"], mail["From"], mail["To"] = (message["subject"], config.get("MAIL_FROM"),
-                                                     message["email"])
-        mail.set_content(message["body"] + "\n")
-        smtp_send(config, mail)
-    if message["phone"]:
-        sms_send(config, message["phone"], message["sms"])
+        mail["Subject"], mail["From"], mail["To"] = (texts["subject"], config.get("MAIL_FROM"),
+                                                     resident.email)
+        mail.set_content(texts["body"] + "\n")
+        mail_after_commit(mail)
+    if wants_sms:
+        sms_after_commit(resident.phone, texts["sms"])

@@ -13,6 +13,9 @@ AUDIT_ACTIONS = {
     "agent.revoke": _l("agent revoked"),
     "agent.rotate_secret": _l("agent secret rotated"),
     "alert.acknowledge": _l("alert acknowledged"),
+    "alert.delivery_retry": _l("alert message sent again"),
+    "alert.route_delete": _l("alert route deleted"),
+    "alert.route_save": _l("alert route saved"),
     "auth.login": _l("signed in"),
     "auth.password_change": _l("password changed"),
     "auth.password_reset": _l("password reset"),
@@ -48,6 +51,11 @@ AUDIT_ACTIONS = {
     "legal.statement_saved": _l("accessibility statement saved"),
     "policy.preset": _l("policy preset applied"),
     "policy.update": _l("policy changed"),
+    "print.cancel": _l("print job cancelled"),
+    "print.paid": _l("print job paid"),
+    "print.purge": _l("print job purged"),
+    "print.release": _l("print job released"),
+    "print.settings": _l("printing settings changed"),
     "privacy.account_deleted": _l("account deleted"),
     "privacy.retention": _l("old data removed"),
     "queue.accept": _l("queue offer accepted"),
@@ -108,18 +116,37 @@ TARGET_TYPES = {"Seat": _l("seat"), "Site": _l("site"), "User": _l("user"),
                 "Device": _l("device"), "Booking": _l("booking"), "Agent": _l("agent"),
                 "Alert": _l("alert"), "UsageSession": _l("session"),
                 "GuestPass": _l("guest pass"), "QueueEntry": _l("queue"),
+                "PrintJob": _l("print job"), "PrintSettings": _l("printing settings"),
                 "RemoteRun": _l("remote action"), "SitePolicy": _l("policy"),
                 "SshCredential": _l("SSH credential"), "PowerSchedule": _l("power schedule"),
                 "EnrollmentToken": _l("enrolment token"), "OpeningHours": _l("opening hours"),
                 "OpeningException": _l("opening-hours exception"), "HostKey": _l("SSH host key"),
-                "RemoteTarget": _l("remote target")}
+                "RemoteTarget": _l("remote target"),
+                "AlertRoute": _l("alert route"), "AlertDelivery": _l("alert message")}
+
+# Alerts: where they come from, how bad, and what became of the messages about them.
+ALERT_SOURCES = {"snmp": _l("network devices (SNMP)"), "agent": _l("public computers (agent)"),
+                 "remote": _l("remote actions")}
+SEVERITIES = {"info": _l("info"), "warning": _l("warning"), "critical": _l("critical")}
+ALERT_EVENTS = {"opened": _l("opened"), "repeat": _l("still active"), "resolved": _l("resolved")}
+DELIVERY_STATES = {"pending": _l("waiting"), "sending": _l("sending"), "sent": _l("sent"),
+                   "failed": _l("failed")}
+DELIVERY_CHANNELS = {"email": _l("e-mail"), "webhook": _l("webhook"), "sms": _l("SMS")}
+WEBHOOK_FORMATS = {"json": _l("generic JSON (every field of the alert)"),
+                   "slack": _l("Slack / Mattermost"), "teams": _l("Microsoft Teams")}
 
 # Who did it, when nobody signed in did (jobs, agents, the scheduler).
 ACTORS = {"system": _l("system")}
 
+PRINT_STATES = {"held": _l("waiting"), "released": _l("released"), "printed": _l("printed"),
+                "cancelled": _l("cancelled"), "purged": _l("removed unprinted")}
+
 REGISTRIES = {"audit": AUDIT_ACTIONS, "device_kind": DEVICE_KINDS, "end_reason": END_REASONS,
               "role": ROLES, "session_kind": SESSION_KINDS, "target": TARGET_TYPES,
-              "actor": ACTORS}
+              "actor": ACTORS, "alert_source": ALERT_SOURCES, "severity": SEVERITIES,
+              "alert_event": ALERT_EVENTS, "delivery_state": DELIVERY_STATES,
+              "delivery_channel": DELIVERY_CHANNELS, "webhook_format": WEBHOOK_FORMATS,
+              "print_state": PRINT_STATES}
 
 
 # registry -> {code prefix: callable(rest of the code) -> label}, for codes built from a

@@ -15,14 +15,21 @@ def smtp_send(config, msg: EmailMessage) -> bool:
     if not config.get("SMTP_HOST"):
         return False
     try:
-        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25),
-                          timeout=10) as smtp:
-            if str(config.get("SMTP_STARTTLS")).lower() in ("1", "true", "yes"):
-                smtp.starttls()
-            if config.get("SMTP_USER"):
-                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-            smtp.send_message(msg)
+        smtp_hand_over(config, msg)
         return True
     except (OSError, smtplib.SMTPException):
         log.exception("could not send mail to %s", msg.get("To"))
         return False
+
+
+def smtp_hand_over(config, msg: EmailMessage) -> None:
+    """Hand ``msg`` to the SMTP server in ``config``; raise OSError or SMTPException on failure."""
+    if not config.get("SMTP_HOST"):
+        raise smtplib.SMTPException("no SMTP server is configured (SMTP_HOST)")
+    with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25),
+                      timeout=10) as smtp:
+        if str(config.get("SMTP_STARTTLS")).lower() in ("1", "true", "yes"):
+            smtp.starttls()
+        if config.get("SMTP_USER"):
+            smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+        smtp.send_message(msg)

@@ -34,19 +34,34 @@ def sms_enabled(config) -> bool:
     return bool(config.get("SMS_GATEWAY_URL"))
 
 
+class SmsError(Exception):
+    """The gateway is off, the number unusable, or the gateway refused or could not be reached."""
+
+
 def sms_send(config, phone: str | None, text: str) -> bool:
     """POST one message to the gateway in ``config``; True when it answered 2xx.
 
     False when SMS is off, the number is unusable or the gateway failed (logged):
     a text that cannot go out never breaks the caller's work.
     """
+    try:
+        sms_post(config, phone, text)
+        return True
+    except SmsError as exc:
+        log.error("SMS not sent: %s", exc)
+        return False
+
+
+def sms_post(config, phone: str | None, text: str) -> None:
+    """POST one message to the gateway in ``config``; raise :class:`SmsError` saying why not."""
     url = config.get("SMS_GATEWAY_URL")
     to = normalise_phone(phone)
-    if not url or to is None:
-        return False
+    if not url:
+        raise SmsError("no SMS gateway is configured (SMS_GATEWAY_URL)")
+    if to is None:
+        raise SmsError(f"unusable phone number {phone!r}")
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        log.error("SMS_GATEWAY_URL must be an http(s) URL, not %r", url)
-        return False
+        raise SmsError(f"SMS_GATEWAY_URL must be an http(s) URL, not {url!r}")
     fields = {"to": "to", "sender": "from", "text": "text", **(config.get("SMS_GATEWAY_FIELDS")
                                                                or {})}
     values = {fields["to"]: to, fields["sender"]: config.get("SMS_SENDER") or "",
@@ -63,9 +78,9 @@ def sms_send(config, phone: str | None, text: str) -> bool:
         # The URL is the operator's own setting and its scheme is checked above.
         with urllib.request.urlopen(  # nosec B310
                 request, timeout=float(config.get("SMS_GATEWAY_TIMEOUT_SECONDS") or 5)) as reply:
-            return 200 <= reply.status < 300
+            if not 200 <= reply.status < 300:
+                raise SmsError(f"the SMS gateway answered HTTP {reply.status}")
     except urllib.error.HTTPError as exc:
-        log.error("the SMS gateway refused a message: HTTP %s", exc.code)
-    except (OSError, ValueError):
-        log.exception("could not reach the SMS gateway")
-    return False
+        raise SmsError(f"the SMS gateway refused the message: HTTP {exc.code}") from exc
+    except (OSError, ValueError) as exc:
+        raise SmsError(f"could not reach the SMS gateway: {exc}") from exc

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from telecentre.common.mail import smtp_send
+from telecentre.common.outgoing import mail_after_commit
 from telecentre.common.errors import NotFound
 from telecentre.common.time import utcnow
 from telecentre.console.models import ResidentNotice
@@ -32,12 +32,12 @@ def tell(user, text: str, *, site=None, booking=None) -> ResidentNotice:
 
 
 def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one plain-text mail if SMTP is configured; return True when it was handed over."""
+    """Send one plain-text mail after this transaction commits; False without SMTP settings."""
     config = current_app.config
     msg = EmailMessage()
     msg["Subject"], msg["From"], msg["To"] = subject, config.get("MAIL_FROM"), to
     msg.set_content(body + "\n")
-    return smtp_send(config, msg)
+    return mail_after_commit(msg)
 
 
 def unseen(user) -> list[ResidentNotice]:

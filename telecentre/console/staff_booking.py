@@ -94,17 +94,17 @@ def new(slug):
             booking = services.create_booking(
                 current_user, resident, seat=seat, site=None if seat else site, start=start,
                 end=start + timedelta(minutes=form.minutes.data), source="desk")
+            mailed = _mail_code(booking)  # goes out once the booking is committed
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             status = exc.status
         else:
-            mailed = _mail_code(booking)
             flash(_("Booked for %(name)s. The code is %(code)s.", name=resident.display_name,
                     code=display_code(booking.code)), "info")
             if mailed:
-                flash(_("The code was sent to %(email)s.", email=resident.email), "info")
+                flash(_("The code is on its way to %(email)s.", email=resident.email), "info")
             return redirect(url_for("staff_booking.slip", slug=slug, booking_id=booking.id))
     else:
         status = 422

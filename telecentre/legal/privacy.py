@@ -44,3 +44,26 @@ def notice() -> dict:
         "purposes": purposes,
         "retention": kinds(),
     }
+
+
+def notice_as_text(lang: str | None = None) -> dict:
+    """The notice as plain text for the PC's lock screen, in ``lang`` (else the request's language).
+
+    Rendered from the page's own template, so the lock screen says exactly what
+    the page says; ``url`` is the page's public address for reading it later.
+    """
+    from flask import render_template
+    from flask_babel import force_locale, get_locale
+
+    from telecentre.common.urls import public_url
+    from telecentre.legal.plaintext import html_to_text
+
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = str(get_locale())
+    with force_locale(lang):
+        text, headings = html_to_text(render_template("legal/_privacy_notice.html",
+                                                      notice=notice()))
+        title = _("Privacy notice")
+    return {"version": current_app.config["PRIVACY_NOTICE_VERSION"], "lang": lang,
+            "title": title, "text": text, "headings": headings,
+            "url": public_url("legal.privacy")}

@@ -34,6 +34,10 @@ def alert_title(details: dict) -> str:
                                     "(limit %(limit)s%%)", **p),
         "battery_runtime": lambda: _("%(device)s: %(value)s minutes of battery left "
                                      "(limit %(limit)s)", **p),
+        "battery_replace": lambda: _("%(device)s: the UPS battery needs replacing", **p),
+        "ups_overload": lambda: _("%(device)s: UPS output load %(value)s%% "
+                                  "(limit %(limit)s%%)", **p),
+        "paper_jam": lambda: _("%(device)s: paper jam", **p),
         "agent_offline": lambda: _("%(device)s: the PC has stopped reporting during opening "
                                    "hours", **p),
         "supplies": lambda: _("%(device)s: printer supply at %(value)s%% (limit %(limit)s%%)",
@@ -57,6 +61,12 @@ CHECK_LABELS = {
     "ups_on_battery": lambda: _("On battery"),
     "ups_charge_percent": lambda: _("Battery charge (%)"),
     "ups_minutes_left": lambda: _("Battery minutes left"),
+    "ups_load_percent": lambda: _("UPS output load (%)"),
+    "ups_replace_battery": lambda: _("Battery needs replacing"),
+    "if_util_max_percent": lambda: _("Busiest interface (% of speed)"),
+    "pdu_load_amps": lambda: _("PDU load (A)"),
+    "printer_pages": lambda: _("Pages printed"),
+    "printer_paper_jam": lambda: _("Paper jam"),
     "supply_min_percent": lambda: _("Lowest supply level (%)"),
     "rebooted": lambda: _("Restarted"),
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from . import oids as O
+from . import profiles
 
 MAX_INTERFACES = 64  # a 48-port switch plus uplinks; bounds the poll size
 SOFTWARE_LOOPBACK = 24
@@ -25,12 +26,20 @@ class Discovery:
     interfaces: dict[str, str] = field(default_factory=dict)   # ifIndex -> name
     processors: list[str] = field(default_factory=list)        # hrDeviceIndex
     storage: dict[str, str] = field(default_factory=dict)      # hrStorageIndex -> descr
+    memory_rows: list[str] = field(default_factory=list)       # storage rows that are RAM
     supplies: dict[str, str] = field(default_factory=dict)     # prtMarkerSupplies index -> descr
     # ENTITY-SENSOR-MIB index -> [scale, precision]
     entity_sensors: dict[str, list[int]] = field(default_factory=dict)
     lm_sensors: list[str] = field(default_factory=list)
     ucd: bool = False   # UCD-SNMP-MIB load and memory present
     ups: bool = False   # UPS-MIB present
+    # ifIndexes without 64-bit counters: polled through ifInOctets/ifOutOctets
+    counters32: list[str] = field(default_factory=list)
+    # ifIndex -> bit/s (ifHighSpeed, else ifSpeed); rediscovered daily, so the poll
+    # stays at six objects per interface
+    speeds: dict[str, int] = field(default_factory=dict)
+    profile: str | None = None   # device family (telecentre/monitoring/families/*.yaml)
+    profile_rows: dict[str, list[str]] = field(default_factory=dict)  # column -> rows
 
     def to_dict(self) -> dict:
         """Plain dict for storing as JSON."""
@@ -50,9 +59,11 @@ def text(value) -> str:
     return "" if value is None else str(value)
 
 
-DISCOVERY_PROBES = [O.SYS_DESCR, O.UCD_LA_LOAD_1, O.UCD_MEM_TOTAL_REAL, O.UPS_OUTPUT_SOURCE]
+DISCOVERY_PROBES = [O.SYS_DESCR, O.SYS_OBJECT_ID, O.UCD_LA_LOAD_1, O.UCD_MEM_TOTAL_REAL,
+                    O.UPS_OUTPUT_SOURCE]
 DISCOVERY_COLUMNS = [
-    O.IF_DESCR, O.IF_TYPE, O.IF_NAME, O.HR_PROCESSOR_LOAD, O.HR_STORAGE_TYPE,
+    O.IF_DESCR, O.IF_TYPE, O.IF_NAME, O.IF_HC_IN_OCTETS, O.IF_HIGH_SPEED, O.IF_SPEED,
+    O.HR_PROCESSOR_LOAD, O.HR_STORAGE_TYPE,
     O.HR_STORAGE_DESCR, O.PRT_SUPPLY_DESCR, O.ENT_SENSOR_TYPE, O.ENT_SENSOR_SCALE,
     O.ENT_SENSOR_PRECISION, O.LM_TEMP_DEVICE,
 ]
@@ -60,9 +71,16 @@ DISCOVERY_COLUMNS = [
 
 async def discover(client, target) -> Discovery:
     """Walk a device's tables (GETBULK) and return what it has."""
-    probes = await client.get(target, DISCOVERY_PROBES)
-    t = await client.walk(target, DISCOVERY_COLUMNS)
-    return discovery_from(probes, t)
+    probes = await client.get(target, DISCOVERY_PROBES + profiles.probe_oids())
+    profile = profiles.choose(text(probes.get(O.SYS_OBJECT_ID)), text(probes.get(O.SYS_DESCR)),
+                              probes)
+    columns = DISCOVERY_COLUMNS + [c for c in (profile.columns() if profile else [])
+                                   if c not in DISCOVERY_COLUMNS]
+    t = await client.walk(target, columns)
+    d = discovery_from(probes, t)
+    if profile is not None:
+        d.profile, d.profile_rows = profile.name, profile.rows_from(t)
+    return d
 
 
 def discovery_from(probes: dict, t: dict) -> Discovery:
@@ -77,10 +95,18 @@ def discovery_from(probes: dict, t: dict) -> Discovery:
             continue
         if len(d.interfaces) < MAX_INTERFACES:
             d.interfaces[index] = text(names.get(index)) or text(descr)
+    hc = t.get(O.IF_HC_IN_OCTETS, {})
+    d.counters32 = [i for i in d.interfaces if hc.get(i) is None]
+    for i in d.interfaces:
+        speed = interface_speed(t.get(O.IF_HIGH_SPEED, {}).get(i), t.get(O.IF_SPEED, {}).get(i))
+        if speed:
+            d.speeds[i] = speed
     d.processors = sorted(t.get(O.HR_PROCESSOR_LOAD, {}), key=int)
     for index, kind in t.get(O.HR_STORAGE_TYPE, {}).items():
         if kind in (O.HR_STORAGE_FIXED_DISK, O.HR_STORAGE_RAM):
             d.storage[index] = text(t.get(O.HR_STORAGE_DESCR, {}).get(index))
+        if kind == O.HR_STORAGE_RAM:
+            d.memory_rows.append(index)
     d.supplies = {i: text(v) for i, v in t.get(O.PRT_SUPPLY_DESCR, {}).items()}
     for index, kind in t.get(O.ENT_SENSOR_TYPE, {}).items():
         if kind == O.ENT_SENSOR_CELSIUS:
@@ -90,14 +116,25 @@ def discovery_from(probes: dict, t: dict) -> Discovery:
     return d
 
 
+def interface_speed(high_speed, speed) -> int | None:
+    """Interface speed in bit/s: ifHighSpeed (Mbit/s) first, then ifSpeed."""
+    if isinstance(high_speed, int) and high_speed > 0:
+        return high_speed * 1_000_000
+    if isinstance(speed, int) and speed > 0:
+        return speed
+    return None
+
+
 def poll_oids(d: Discovery | None) -> list[str]:
     """Every object one poll GETs for a device with discovery ``d``."""
     result = [O.SYS_UPTIME, O.SYS_NAME]
     if d is None:
         return result
     for i in d.interfaces:
-        result += [f"{c}.{i}" for c in (O.IF_ADMIN_STATUS, O.IF_OPER_STATUS, O.IF_HC_IN_OCTETS,
-                                        O.IF_HC_OUT_OCTETS, O.IF_IN_ERRORS, O.IF_OUT_ERRORS)]
+        octets = ((O.IF_IN_OCTETS, O.IF_OUT_OCTETS) if i in d.counters32
+                  else (O.IF_HC_IN_OCTETS, O.IF_HC_OUT_OCTETS))
+        result += [f"{c}.{i}" for c in (O.IF_ADMIN_STATUS, O.IF_OPER_STATUS, *octets,
+                                        O.IF_IN_ERRORS, O.IF_OUT_ERRORS)]
     result += [f"{O.HR_PROCESSOR_LOAD}.{i}" for i in d.processors]
     for i in d.storage:
         result += [f"{c}.{i}" for c in (O.HR_STORAGE_UNITS, O.HR_STORAGE_SIZE, O.HR_STORAGE_USED)]
@@ -111,4 +148,7 @@ def poll_oids(d: Discovery | None) -> list[str]:
         result += [f"{O.PRT_SUPPLY_MAX}.{i}", f"{O.PRT_SUPPLY_LEVEL}.{i}"]
     result += [f"{O.ENT_SENSOR_VALUE}.{i}" for i in d.entity_sensors]
     result += [f"{O.LM_TEMP_VALUE}.{i}" for i in d.lm_sensors]
+    profile = profiles.get(d.profile)
+    if profile is not None:
+        result += [o for o in profile.poll_oids(d.profile_rows) if o not in result]
     return result

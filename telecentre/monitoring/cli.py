@@ -53,7 +53,8 @@ def _site(slug):
 @fail_on_domain_error
 def poll_command(slug):
     """Run one sweep now; show progress, a summary table and 'UP/TOTAL up'."""
-    from telecentre.monitoring import notify, runtime
+    from telecentre.alerts.deliveries import announce
+    from telecentre.monitoring import runtime
     from telecentre.monitoring.sweeps import devices_to_poll, run_sweep
     site = _site(slug)
     total = len(devices_to_poll(site))
@@ -62,7 +63,7 @@ def poll_command(slug):
         report = run_sweep(runtime.runner(current_app.config), site=site,
                            on_result=lambda _result: bar.update(1))
     db.session.commit()
-    notify.send(current_app.config, report.opened, report.resolved)
+    announce(current_app.config, report.opened, report.resolved)
     _summary(report)
 
 

@@ -7,19 +7,24 @@ Columns (table objects) have no trailing index; scalars end in ``.0``.
 
 # SNMPv2-MIB (RFC 3418)
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
+SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"          # TimeTicks, 1/100 s, wraps at 2^32
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
 
 # IF-MIB (RFC 2863)
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
 IF_TYPE = "1.3.6.1.2.1.2.2.1.3"           # 24 = softwareLoopback
+IF_SPEED = "1.3.6.1.2.1.2.2.1.5"          # Gauge32, bit/s (caps at 2^32-1)
 IF_ADMIN_STATUS = "1.3.6.1.2.1.2.2.1.7"   # 1 up, 2 down, 3 testing
 IF_OPER_STATUS = "1.3.6.1.2.1.2.2.1.8"    # 1 up, 2 down, ... 7 lowerLayerDown
+IF_IN_OCTETS = "1.3.6.1.2.1.2.2.1.10"     # Counter32
+IF_OUT_OCTETS = "1.3.6.1.2.1.2.2.1.16"    # Counter32
 IF_IN_ERRORS = "1.3.6.1.2.1.2.2.1.14"     # Counter32
 IF_OUT_ERRORS = "1.3.6.1.2.1.2.2.1.20"    # Counter32
 IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
 IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6"   # Counter64
 IF_HC_OUT_OCTETS = "1.3.6.1.2.1.31.1.1.1.10"  # Counter64
+IF_HIGH_SPEED = "1.3.6.1.2.1.31.1.1.1.15"     # Gauge32, Mbit/s
 
 # HOST-RESOURCES-MIB (RFC 2790)
 HR_PROCESSOR_LOAD = "1.3.6.1.2.1.25.3.3.1.2"  # percent, per processor

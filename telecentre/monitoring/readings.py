@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from . import oids as O
+from . import profiles
 from .checks import Discovery, text
 
 
@@ -27,6 +28,7 @@ class Reading:
     ups: dict | None = None
     supplies: dict[str, dict] = field(default_factory=dict)
     temperature_c: float | None = None
+    extra: dict[str, float] = field(default_factory=dict)  # profile metrics (PDU, printer)
 
     def to_dict(self) -> dict:
         """Plain dict for storing as JSON."""
@@ -52,14 +54,17 @@ def read(d: Discovery | None, v: dict, at: float) -> Reading:
     if d is None:
         return r
     for i, name in d.interfaces.items():
+        narrow = i in d.counters32
         r.interfaces[i] = {
             "name": name,
             "admin_up": v.get(f"{O.IF_ADMIN_STATUS}.{i}") == 1,
             "oper_up": v.get(f"{O.IF_OPER_STATUS}.{i}") == 1,
-            "in_octets": v.get(f"{O.IF_HC_IN_OCTETS}.{i}"),
-            "out_octets": v.get(f"{O.IF_HC_OUT_OCTETS}.{i}"),
+            "in_octets": v.get(f"{O.IF_IN_OCTETS if narrow else O.IF_HC_IN_OCTETS}.{i}"),
+            "out_octets": v.get(f"{O.IF_OUT_OCTETS if narrow else O.IF_HC_OUT_OCTETS}.{i}"),
+            "counter_bits": 32 if narrow else 64,
             "in_errors": v.get(f"{O.IF_IN_ERRORS}.{i}"),
             "out_errors": v.get(f"{O.IF_OUT_ERRORS}.{i}"),
+            "speed_bps": d.speeds.get(i),
         }
     loads = [v.get(f"{O.HR_PROCESSOR_LOAD}.{i}") for i in d.processors]
     loads = [x for x in loads if isinstance(x, int)]
@@ -72,6 +77,8 @@ def read(d: Discovery | None, v: dict, at: float) -> Reading:
         if pct is not None:
             r.storage[i] = {"descr": descr, "used_percent": pct,
                             "size_bytes": (units or 1) * size}
+            if i in d.memory_rows:
+                r.storage[i]["memory"] = True
     if d.ucd:
         try:
             r.load1 = float(text(v.get(O.UCD_LA_LOAD_1)))
@@ -101,4 +108,26 @@ def read(d: Discovery | None, v: dict, at: float) -> Reading:
             temps.append(raw / 1000)
     if temps:
         r.temperature_c = round(max(temps), 1)
+    profile = profiles.get(d.profile)
+    if profile is not None:
+        _apply_profile(r, profile.read(d.profile_rows, v))
     return r
+
+
+_UPS_KEYS = {"ups_charge_percent": "charge_percent", "ups_minutes_left": "minutes_left",
+             "ups_load_percent": "load_percent", "ups_replace_battery": "replace_battery"}
+
+
+def _apply_profile(r: Reading, found: dict) -> None:
+    """Put a profile's values in the reading; they win over the generic MIBs'."""
+    for key in ("cpu_percent", "memory_used_percent", "temperature_c"):
+        if key in found:
+            setattr(r, key, round(float(found[key]), 1))
+    ups = {target: found[key] for key, target in _UPS_KEYS.items() if key in found}
+    if "ups_source" in found:
+        ups["source"] = found["ups_source"]
+        ups["on_battery"] = found["ups_source"] == "battery"
+    if ups:
+        r.ups = {**(r.ups or {}), **ups}
+    r.extra.update({k: float(found[k]) for k in ("pdu_load_amps", "printer_pages",
+                                                  "printer_paper_jam") if k in found})

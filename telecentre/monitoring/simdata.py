@@ -106,6 +106,18 @@ def _oid_key(oid: str):
     return tuple(int(x) for x in oid.split("."))
 
 
+def read_snmprec(path) -> dict:
+    """``{oid: (tag, value)}`` of a .snmprec file (``#`` lines are comments)."""
+    records = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\r\n")
+            if line and not line.startswith("#"):
+                oid, tag, value = line.split("|", 2)
+                records[oid] = (tag, value)
+    return records
+
+
 def write_snmprec(path: str, records: dict) -> None:
     """Write ``{oid: (tag, value)}`` as a sorted .snmprec file, atomically.
 

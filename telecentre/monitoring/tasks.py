@@ -14,7 +14,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from telecentre.extensions import db
-from telecentre.monitoring import notify, runtime
+from telecentre.alerts.deliveries import announce
+from telecentre.monitoring import runtime
 from telecentre.monitoring.models import Device
 from telecentre.monitoring.sweeps import devices_to_poll, discover, run_sweep
 from telecentre.tasks import send
@@ -40,10 +41,10 @@ def fan_out(task, *, expires: float | None = None) -> int:
 
 @shared_task(name="snmp.sweep_batch", ignore_result=True)
 def sweep_batch(device_ids: list[int]):
-    """Poll one batch of devices, store the results, then mail IT about alerts."""
+    """Poll one batch of devices, store the results, then queue the messages about alerts."""
     report = run_sweep(runtime.runner(current_app.config), device_ids=device_ids)
     db.session.commit()  # store first: a slow mail server must not lose a sweep
-    notify.send(current_app.config, report.opened, report.resolved)
+    announce(current_app.config, report.opened, report.resolved)
     return f"{report.up}/{report.total} up in {report.seconds:.1f}s"
 
 

@@ -27,9 +27,18 @@ class Rule:
     severity: str = "warning"
     open_after: int = 3
     resolve_after: int = 3
+    # Only judged while this metric is 1 (e.g. runtime only while on battery);
+    # while it is 0 the rule counts as good, so an open alert resolves.
+    only_when: str | None = None
 
     def is_bad(self, metrics: dict) -> bool | None:
         """True/False, or None when the poll did not measure the metric."""
+        if self.only_when is not None:
+            condition = metrics.get(self.only_when)
+            if condition is None:
+                return None
+            if not condition:
+                return False
         value = metrics.get(self.metric)
         if value is None:
             return None
@@ -47,8 +56,15 @@ LOAD = Rule("load", "load1", ">", 8)
 ON_BATTERY = Rule("on_battery", "ups_on_battery", "==", 1, "critical", open_after=1,
                   resolve_after=2)
 BATTERY_LOW = Rule("battery_charge", "ups_charge_percent", "<", 50, "critical", open_after=1)
-RUNTIME_LOW = Rule("battery_runtime", "ups_minutes_left", "<", 10, "critical", open_after=1)
+# A UPS on mains often reports 0 minutes left while it charges or
+# recalibrates: the runtime only matters while the load runs from the battery.
+RUNTIME_LOW = Rule("battery_runtime", "ups_minutes_left", "<", 10, "critical", open_after=1,
+                   resolve_after=2, only_when="ups_on_battery")
+REPLACE_BATTERY = Rule("battery_replace", "ups_replace_battery", "==", 1, open_after=1,
+                       resolve_after=1)
+OVERLOAD = Rule("ups_overload", "ups_load_percent", ">", 90, "critical", open_after=2)
 SUPPLIES = Rule("supplies", "supply_min_percent", "<", 10, open_after=1, resolve_after=1)
+PAPER_JAM = Rule("paper_jam", "printer_paper_jam", "==", 1, open_after=2, resolve_after=1)
 
 _NETWORK = (UNREACHABLE, REBOOTED, CPU, TEMPERATURE, IF_ERRORS)
 _HOST = (UNREACHABLE, CPU, STORAGE, MEMORY, LOAD, TEMPERATURE)
@@ -56,8 +72,9 @@ DEFAULTS: dict[str, tuple[Rule, ...]] = {
     "router": _NETWORK,
     "switch": _NETWORK,
     "access_point": _NETWORK,
-    "ups": (UNREACHABLE, REBOOTED, ON_BATTERY, BATTERY_LOW, RUNTIME_LOW, TEMPERATURE),
-    "printer": (UNREACHABLE, SUPPLIES),
+    "ups": (UNREACHABLE, REBOOTED, ON_BATTERY, BATTERY_LOW, RUNTIME_LOW, REPLACE_BATTERY,
+            OVERLOAD, TEMPERATURE),
+    "printer": (UNREACHABLE, SUPPLIES, PAPER_JAM),
     # Public PCs and kiosks are switched off every evening: reboots are normal.
     "pc": _HOST,
     "kiosk": _HOST,

@@ -17,6 +17,8 @@ from telecentre.sites.services import list_sites
 from telecentre.stats.models import MonthlySiteUsage, UniqueUsers
 
 PERIODS = ("month", "quarter", "year")
+# Printing (telecentre.printing.figures): pages, mono, colour, free, beyond the allowance.
+PRINT_KEYS = ("print_pages", "print_mono", "print_colour", "print_free", "print_charged")
 
 
 def _label(period: str, start: date) -> str:
@@ -53,11 +55,14 @@ def indicators(year: int, site_ids: list[int] | None = None) -> dict:
     uniques = {(u.site_id, u.period, u.start): u.users for u in db.session.scalars(
         select(UniqueUsers).where(UniqueUsers.start >= date(year, 1, 1),
                                   UniqueUsers.start < date(year + 1, 1, 1)))}
+    from telecentre.printing import figures as printing
+    prints = printing.pages_by_site_month(year, site_ids)
     report = {}
     for period in PERIODS:
         rows = []
         for start in _starts(period, year):
-            total = {"pcs": 0, "kiosks": 0, "sessions": 0, "open": 0, "used": 0}
+            total = {"pcs": 0, "kiosks": 0, "sessions": 0, "open": 0, "used": 0,
+                     **printing.empty()}
             for site in sites:
                 parts = [months[(site.id, m)] for m in _months_of(period, start)
                          if (site.id, m) in months]
@@ -65,7 +70,9 @@ def indicators(year: int, site_ids: list[int] | None = None) -> dict:
                 row = {"pcs": last.pcs if last else 0, "kiosks": last.kiosks if last else 0,
                        "sessions": sum(p.sessions for p in parts),
                        "open": sum(p.open_seconds for p in parts),
-                       "used": sum(p.used_seconds for p in parts)}
+                       "used": sum(p.used_seconds for p in parts), **printing.empty()}
+                for month in _months_of(period, start):
+                    printing.add(row, prints.get((site.id, month)))
                 for key in total:
                     total[key] += row[key]
                 rows.append(_row(site, period, start, row,
@@ -84,18 +91,22 @@ def _row(site, period, start, values, users) -> dict:
             "access_points": values["pcs"] + values["kiosks"], "unique_users": users,
             "sessions": values["sessions"],
             "hours_available": round(values["open"] / 3600, 1),
-            "hours_used": round(values["used"] / 3600, 1)}
+            "hours_used": round(values["used"] / 3600, 1),
+            **{key: values[key] for key in PRINT_KEYS}}
 
 
 def headers() -> list[str]:
     """Return the translated column titles of the exports."""
     return [_("Period"), _("Site"), _("PCs"), _("Kiosks"), _("Access points"),
-            _("Unique users"), _("Sessions"), _("Hours available"), _("Hours used")]
+            _("Unique users"), _("Sessions"), _("Hours available"), _("Hours used"),
+            _("Pages printed"), _("Black-and-white pages"), _("Colour pages"), _("Free pages"),
+            _("Paid pages")]
 
 
 def _cells(row) -> list:
     return [row["label"], row["site_name"], row["pcs"], row["kiosks"], row["access_points"],
-            row["unique_users"], row["sessions"], row["hours_available"], row["hours_used"]]
+            row["unique_users"], row["sessions"], row["hours_available"], row["hours_used"],
+            *(row[key] for key in PRINT_KEYS)]
 
 
 def csv_dialect(locale: str) -> tuple[str, str]:
@@ -149,7 +160,8 @@ def to_xlsx(report: dict, year: int) -> bytes:
                 for cell in sheet[sheet.max_row]:
                     cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
-        for column, width in zip("ABCDEFGHI", (12, 34, 8, 8, 14, 14, 10, 16, 12), strict=True):
+        for column, width in zip("ABCDEFGHIJKLMN", (12, 34, 8, 8, 14, 14, 10, 16, 12,
+                                                    14, 14, 12, 12, 12), strict=True):
             sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)

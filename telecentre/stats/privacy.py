@@ -67,9 +67,10 @@ def _other_retention(now: datetime, cutoff: datetime) -> dict:
 
     Audit entries lose their personal details (the chain stays); the agents'
     raw event log, messages to residents, ended queue entries and spent guest
-    passes are deleted.
+    passes are deleted; print jobs lose who printed them (pages and costs stay, as counts).
     """
     from telecentre.agent_api.models import AgentEvent
+    from telecentre.printing.services import anonymise_jobs_before
     from telecentre.booking.models import QueueEntry
     from telecentre.console.models import GuestPass
     cfg = current_app.config
@@ -87,6 +88,7 @@ def _other_retention(now: datetime, cutoff: datetime) -> dict:
         .rowcount,
         "guest_passes_deleted": db.session.execute(
             delete(GuestPass).where(GuestPass.expires_at < cutoff)).rowcount,
+        "print_jobs_anonymised": anonymise_jobs_before(cutoff),
     }
 
 

@@ -110,6 +110,7 @@ def _import_task_modules() -> None:
     """Import every feature's ``tasks`` module so that its shared tasks exist."""
     from telecentre import FEATURES
     importlib.import_module("telecentre.jobs")
+    importlib.import_module("telecentre.common.outgoing")
     for name in FEATURES:
         try:
             importlib.import_module(f"{name}.tasks")

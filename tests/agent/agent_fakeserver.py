@@ -251,6 +251,14 @@ class FakeServer:
         session["ends_at"] = (utcnow() + timedelta(minutes=session["minutes"])).isoformat()
         return 200, {"session": session, "message": "Dzień dobry!"}
 
+    def privacy(self, agent_id, body):
+        """The notice as the real server sends it (tests/agent_api/test_privacy_notice.py)."""
+        lang = body.get("lang") or "pl"
+        return 200, {"version": "2026-12-01", "lang": lang, "title": f"Notice ({lang})",
+                     "text": "Notice\n\nWho is the controller\n\nThe county.\n",
+                     "headings": ["Notice", "Who is the controller"],
+                     "url": "https://telecentre.example/ochrona-danych"}
+
     def store_events(self, agent_id, body):
         acked = []
         with self.lock:
@@ -298,6 +306,7 @@ class _Handler(BaseHTTPRequestHandler):
             "heartbeat",
             "unlock",
             "events",
+            "privacy",
         ):
             return self._reply(404, {"error": "not_found", "message": "not found"})
         agent_id, status, error = fake.authenticate(self.headers.get("Authorization", ""))

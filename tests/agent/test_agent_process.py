@@ -305,3 +305,23 @@ def test_a_second_agent_on_the_same_state_directory_refuses_to_start(fake_server
     assert second.wait_exit() == 2
     assert "another agent is running" in second.stderr_text()
     assert first.stop() == 0
+
+
+def test_privacy_notice_on_the_lock_screen_also_when_the_server_is_down(
+        fake_server, agents, tmp_path):
+    agent = _enrolled(agents, fake_server, tmp_path / "state")
+    agent.send("/privacy")
+    notice = agent.wait_for("privacy")
+    assert (notice["state"], notice["lang"], notice["title"]) == ("locked", "en", "Notice (en)")
+    assert notice["headings"] == ["Notice", "Who is the controller"]
+    assert [p for p, _, _ in fake_server.requests].count("/api/v1/agent/privacy") == 1
+    fake_server.stop()  # the last notice fetched is kept for when the server is unreachable
+    agent.send("/privacy")
+    assert agent.wait_for("privacy")["text"] == notice["text"]
+    # A PC that never fetched it says where to ask, and nothing was unlocked meanwhile.
+    other = agents(fake_server.url, tmp_path / "other", token=fake_server.new_token())
+    other.wait_for("started")
+    other.send("/privacy")
+    assert other.wait_for("privacy")["message"] == (
+        "The privacy notice cannot be fetched now. Please ask the attendant for it.")
+    assert not [e for e in agent.events + other.events if e["event"] == "session_started"]

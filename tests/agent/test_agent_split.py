@@ -210,3 +210,29 @@ def test_the_systemd_launcher_accepts_only_processes_in_its_units_cgroup(tmp_pat
     assert ui.running()
     ui.stop()
     assert ran == [["systemctl", "restart", unit], ["systemctl", "stop", unit]]
+
+
+@pytest.mark.parametrize("lang", ["pl", "en", "uk"])
+def test_the_lock_screen_process_starts_in_every_language_of_the_agent(monkeypatch, tmp_path,
+                                                                        capsys, lang):
+    # The service passes its own --lang on; the UI process once refused "uk" and never came up.
+    from agent import uiproc
+    monkeypatch.setattr(uiproc, "CONNECT_FOR", 0.0)
+    status = uiproc.main(["--socket", str(tmp_path / "none.sock"), "--ui", "console",
+                          "--lang", lang])
+    assert status == 1 and "cannot reach the service" in capsys.readouterr().err
+
+
+def test_the_service_passes_on_a_privacy_request_and_nothing_else_the_ui_adds(tmp_path):
+    from agent.service import ServiceUI
+    posted = []
+
+    class Agent:
+        def post(self, *args):
+            posted.append(args)
+
+    service = ServiceUI.__new__(ServiceUI)  # only its filter of what the UI says
+    service.agent = Agent()
+    service._forward("privacy", {"op": "privacy", "lang": "uk"})
+    service._forward("privacy", {"op": "privacy", "lang": "../../etc"})
+    assert posted == [("privacy", "uk"), ("privacy", None)]

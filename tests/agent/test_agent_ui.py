@@ -85,9 +85,11 @@ def test_tk_lock_screen_runs_a_session_under_xvfb(fake_server, tmp_path):
         xvfb.wait(WAIT)
 
 
-@pytest.fixture
-def xdisplay(monkeypatch):
-    """A private Xvfb display for Tk in this process."""
+@pytest.fixture(scope="module")
+def xdisplay():
+    """A private Xvfb display for Tk in this process, one for the module: Tk keeps its
+    connection to a display after the last window is gone, so a second server on the same
+    number would meet a dead connection."""
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb (Debian package xvfb) is not installed")
     number = 230 + os.getpid() % 20
@@ -97,8 +99,13 @@ def xdisplay(monkeypatch):
     while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
         assert xvfb.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
         time.sleep(0.05)
-    monkeypatch.setenv("DISPLAY", f":{number}")
+    before = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = f":{number}"
     yield
+    if before is None:
+        os.environ.pop("DISPLAY", None)
+    else:
+        os.environ["DISPLAY"] = before
     xvfb.terminate()
     xvfb.wait(WAIT)
 
@@ -140,5 +147,50 @@ def test_on_lock_nothing_of_the_session_is_left_on_screen(xdisplay):
                   "status": "Brak połączenia z serwerem. Trwająca sesja jest kontynuowana."})
         assert ui.status.cget("text").startswith("Brak połączenia")
         assert ui.message.cget("text") == "Komputer zablokowany."
+    finally:
+        ui.root.destroy()
+
+
+def test_privacy_button_on_the_lock_screen_shows_the_notice_and_lock_takes_it_away(xdisplay):
+    from agent.i18n import Translator
+    from agent.ui.tk import TkUI
+    from agent.uiproc import _Remaining
+
+    class Controller:
+        sessions = _Remaining()
+        posted = []
+
+        def post(self, *args):
+            self.posted.append(args)
+
+    ui = TkUI(Translator("uk"), "pc")
+    ui.agent = Controller()
+    ui._build()
+    try:
+        assert ui.privacy_button.cget("text") == "Конфіденційність · Prywatność"
+        ui.privacy_button.invoke()
+        assert Controller.posted == [("privacy", "uk")]
+        ui._show({"event": "privacy", "state": "locked", "title": "Інформація про захист даних",
+                  "text": "Інформація\n\nХто є контролером\n\nПовіт.\n",
+                  "headings": ["Інформація", "Хто є контролером"],
+                  "url": "https://telecentre.example/ochrona-danych"})
+        ui.root.update()
+        (window,) = [w for w in ui.root.winfo_children() if w.winfo_class() == "Toplevel"]
+        assert window.title() == "Інформація про захист даних"
+        (text,) = [w for c in window.winfo_children() for w in c.winfo_children()
+                   if w.winfo_class() == "Text"]
+        shown = text.get("1.0", "end")
+        assert "Хто є контролером\n\nПовіт." in shown
+        assert "https://telecentre.example/ochrona-danych" in shown
+        assert text.cget("state") == "disabled"
+        assert "heading" in text.tag_names("3.0")  # "Хто є контролером" stands out
+        # Offline and never fetched: the resident is told where to ask instead.
+        ui._show({"event": "privacy", "state": "locked", "message": "Попросіть адміністратора."})
+        ui.root.update()
+        assert len([w for w in ui.root.winfo_children() if w.winfo_class() == "Toplevel"]) == 2
+        ui._show({"event": "session_started", "state": "in_session", "minutes": 30})
+        ui._show({"event": "locked", "state": "locked", "message": "Комп'ютер заблоковано."})
+        ui.root.update()
+        assert [w for w in ui.root.winfo_children() if w.winfo_class() == "Toplevel"] == []
     finally:
         ui.root.destroy()

@@ -1,37 +1,18 @@
 """Two-step sign-in in Debian's headless chromium, every page checked with axe-core."""
 import re
-import socket
-import threading
 
 import pyotp
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.browser import browser_context, check_accessibility, screenshot, sign_in
+from tests.browser import browser_context, check_accessibility, screenshot, served, sign_in
 
 pytestmark = pytest.mark.browser
 
-PORTS = range(5450, 5500)  # this branch's range
-
-
 @pytest.fixture
 def live_url(app):
-    from werkzeug.serving import make_server
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        break
-    else:
-        pytest.skip("no free port in 5450-5499")
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from telecentre.booking.models import QueueEntry
 from telecentre.common.sms import normalise_phone, sms_send
 from telecentre.extensions import db
 from tests.conftest import Auth
-from tests.sinks import FakeSmsGateway, SmtpSink
+from tests.sinks import FakeSmsGateway, MailSink
 
 
 @pytest.fixture
 def outbox(app):
     """SMTP and the SMS gateway pointed at real servers on loopback."""
-    with SmtpSink() as sink, FakeSmsGateway() as gateway:
+    with MailSink() as sink, FakeSmsGateway() as gateway:
         app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port,
                           MAIL_FROM="telecentre@cycow.example", SMS_GATEWAY_URL=gateway.url,
                           SMS_GATEWAY_TOKEN="s3cret", SMS_SENDER="Telecentre")

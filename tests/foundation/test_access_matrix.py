@@ -21,6 +21,13 @@ EXPECTED = {
     "legal.edit_accessibility": ("admin", False),
     "legal.privacy": ("public", False),
     "legal.retention": ("admin", False),
+    "alerts.routes": ("it", False),
+    "alerts.new_route": ("it", False),
+    "alerts.edit_route": ("it", False),
+    "alerts.delete_route": ("it", False),
+    "alerts.deliveries": ("it", False),
+    "alerts.alert": ("it", False),
+    "alerts.retry": ("it", False),
     "incidents.index": ("it", False),
     "incidents.new": ("it", False),
     "incidents.edit": ("it", False),
@@ -83,6 +90,7 @@ EXPECTED = {
     "agent_api.heartbeat": ("agent", False),
     "agent_api.unlock": ("agent", False),
     "agent_api.deliver_events": ("agent", False),
+    "agent_api.privacy_notice": ("agent", False),
     "console_api_actions.check_in": ("staff", True),
     "console_api_actions.walk_in": ("staff", True),
     "console_api_actions.extend": ("staff", True),
@@ -198,6 +206,14 @@ EXPECTED = {
     "kiosk.start": ("public", False),
     "kiosk.board_fragment": ("public", False),
     "kiosk.leave": ("public", False),
+    # printing: the desk's print queue actions, settings, the kiosk and the agent
+    "printing.desk_action": ("staff", True),
+    "printing.settings": ("it", True),
+    "kiosk_print.page": ("public", False),
+    "kiosk_print.act": ("public", False),
+    "printing_agent.jobs": ("agent", False),
+    "printing_agent.release": ("agent", False),
+    "printing_agent.cancel": ("agent", False),
 }
 
 # URL argument name -> callable(site_slug, factories) returning its value for that site.
@@ -254,7 +270,44 @@ URL_SAMPLES = {
     "agent_id": lambda slug, f: _agent(f["seat"](site=slug)).id if f else "0000-none",
     "user_id": lambda slug, f: f["user"]("it").id if f else 1,
     "incident_id": lambda slug, f: _incident(slug).id if f else 1,
+    "route_id": lambda slug, f: _alert_route(slug).id if f else 1,
+    "delivery_id": lambda slug, f: _alert_delivery(f["alert"](slug)).id if f else 1,
+    "print_job_id": lambda slug, f: _print_job(slug).id if f else 1,
+    "action": lambda slug, f: "release",
 }
+
+
+def _alert_route(slug):
+    from telecentre.alerts.services import save_route
+    from telecentre.sites.services import get_site
+    route = save_route(None, None, {"name": f"Route {slug}", "enabled": True,
+                                    "site_ids": [get_site(slug).id], "kinds": ["ups"],
+                                    "min_severity": "warning", "emails": ["it@example.org"],
+                                    "webhook_format": "json"})
+    db.session.commit()
+    return route
+
+
+def _alert_delivery(alert):
+    from telecentre.alerts.models import AlertDelivery
+    delivery = AlertDelivery(alert_id=alert.id, event="opened", channel="email",
+                             target="it@example.org", status="failed", attempts=5,
+                             last_error="mail: connection refused")
+    db.session.add(delivery)
+    db.session.commit()
+    return delivery
+
+
+def _print_job(slug):
+    from telecentre.common.time import utcnow
+    from telecentre.extensions import db
+    from telecentre.printing.models import PrintJob
+    from telecentre.sites.services import get_site
+    job = PrintJob(site_id=get_site(slug).id, cups_job_id=1, queue="public", pages=1,
+                   created_at=utcnow())
+    db.session.add(job)
+    db.session.commit()
+    return job
 
 
 def _incident(slug):

@@ -35,6 +35,9 @@ def page(client, url, lang):
             "Content that is not accessible", "Preparation of the statement",
             "Feedback and contact details", "Enforcement procedure",
             "Architectural accessibility")),
+    ("uk", ("Декларація доступності", "Дати публікації та оновлення", "Статус відповідності",
+            "Недоступний вміст", "Підготовка декларації", "Зворотний зв'язок і контактні дані",
+            "Процедура подання запитів і скарг", "Архітектурна доступність")),
 ])
 def test_statement_has_every_required_part(client, lang, headings):
     html = page(client, "/deklaracja-dostepnosci", lang)

@@ -9,6 +9,7 @@ own MIB tables.  127.0.1.250:1199 has nothing listening: the dead device.
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,10 @@ V3_USER = ("tcmonitor", "auth-secret-1", "priv-secret-1")
 KINDS = ("router", "switch", "access_point", "ups", "printer", "pc")
 # snmpsim learns its data files (communities) at start; tests that rewrite a
 # device's data use one of these, created up front.
-SCRATCH = ("wrapsw", "rebooter", "flappy", "alerting")
+SCRATCH = ("wrapsw", "rebooter", "flappy", "alerting", "narrow")
+# Recordings of real device families (tests/monitoring/recordings/<name>.snmprec),
+# served under their file name as the community.
+RECORDINGS = Path(__file__).with_name("recordings")
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +42,9 @@ def sim_dir():
     for name in SCRATCH:
         simdata.write_snmprec(os.path.join(path, f"{name}.snmprec"),
                               simdata.profile("router", name))
+    for recording in RECORDINGS.glob("*.snmprec"):
+        simdata.write_snmprec(os.path.join(path, recording.name),
+                              simdata.read_snmprec(recording))
     yield path
     shutil.rmtree(path, ignore_errors=True)
 

@@ -6,16 +6,12 @@ from telecentre.alerts.models import Alert
 from telecentre.extensions import db
 from telecentre.monitoring import runtime, simdata
 from telecentre.monitoring.services import save_device
-from tests.monitoring.smtp_sink import SmtpSink
-
-SMTP_PORT = 11025
 
 
 @pytest.fixture
 def monitored(app, site, sim_device, sim_target):
     """Cycow with a router, a UPS (on battery, scriptable) and a dead switch."""
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=SMTP_PORT,
-                      ALERT_RECIPIENTS=["it@leczna.example"], SNMP_TIMEOUT=0.5,
+    app.config.update(ALERT_RECIPIENTS=["it@leczna.example"], SNMP_TIMEOUT=0.5,
                       SNMP_RETRIES=1)
     runtime.shutdown()  # the next sweep builds the engine with these settings
     cycow = site("cycow")
@@ -46,39 +42,39 @@ def _alerts(check):
 
 
 def test_alert_opens_is_acknowledged_and_resolves(monitored, runner, client, login,
-                                                  create_user):
+                                                  create_user, mail_sink):
     set_ups = monitored
-    with SmtpSink(("127.0.0.1", SMTP_PORT)) as sink:
-        out = _poll(runner)
-        assert out.strip().splitlines()[-1].startswith("2/3 up")
-        assert "switch-dead" in out  # listed as down
-        (alert,) = _alerts("on_battery")
-        assert alert.status == "open" and alert.severity == "critical"
-        assert len(sink.messages) == 1
-        mail = sink.messages[0]
-        assert mail["To"] == "it@leczna.example"
-        assert "ups" in mail.get_payload()
+    sink = mail_sink
+    out = _poll(runner)
+    assert out.strip().splitlines()[-1].startswith("2/3 up")
+    assert "switch-dead" in out  # listed as down
+    (alert,) = _alerts("on_battery")
+    assert alert.status == "open" and alert.severity == "critical"
+    assert len(sink.messages) == 1
+    mail = sink.messages[0]
+    assert mail["To"] == "it@leczna.example"
+    assert "ups" in mail.get_payload()
 
-        login(client, create_user("it"))
-        page = client.get("/it/alerts").get_data(as_text=True)
-        assert "ups" in page and f"/it/alerts/{alert.id}/acknowledge" in page
-        token = page.split('name="csrf_token" value="')[1].split('"')[0]
-        reply = client.post(f"/it/alerts/{alert.id}/acknowledge", data={"csrf_token": token})
-        assert reply.status_code == 302
-        db.session.refresh(alert)
-        assert alert.status == "acknowledged" and alert.acknowledged_by_id
+    login(client, create_user("it"))
+    page = client.get("/it/alerts").get_data(as_text=True)
+    assert "ups" in page and f"/it/alerts/{alert.id}/acknowledge" in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    reply = client.post(f"/it/alerts/{alert.id}/acknowledge", data={"csrf_token": token})
+    assert reply.status_code == 302
+    db.session.refresh(alert)
+    assert alert.status == "acknowledged" and alert.acknowledged_by_id
 
-        # Power comes back: one good poll is not enough (no flapping) ...
-        set_ups(simdata.base("ups-cycow", "APC Smart-UPS") | simdata.ups())
-        _poll(runner)
-        db.session.refresh(alert)
-        assert alert.status == "acknowledged"
-        # ... the second one resolves it, and IT gets told.
-        _poll(runner)
-        db.session.refresh(alert)
-        assert alert.status == "resolved" and alert.resolved_at
-        assert "Ustąpiły" in sink.messages[-1].get_payload() or \
-            "Resolved" in sink.messages[-1].get_payload()
+    # Power comes back: one good poll is not enough (no flapping) ...
+    set_ups(simdata.base("ups-cycow", "APC Smart-UPS") | simdata.ups())
+    _poll(runner)
+    db.session.refresh(alert)
+    assert alert.status == "acknowledged"
+    # ... the second one resolves it, and IT gets told.
+    _poll(runner)
+    db.session.refresh(alert)
+    assert alert.status == "resolved" and alert.resolved_at
+    assert "Ustąpiły" in sink.messages[-1].get_payload() or \
+        "Resolved" in sink.messages[-1].get_payload()
     (dead,) = _alerts("unreachable")  # two failed sweeps opened it (open_after=2)
     assert dead.status == "open"
 

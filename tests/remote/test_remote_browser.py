@@ -6,42 +6,21 @@ the output and the exit code appear.
 """
 from __future__ import annotations
 
-import threading
 
 import pytest
 
-from tests.browser import browser_context
+from tests.browser import browser_context, served
 from tests.conftest import PASSWORD
 
-from .sshd import free_port
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def live_worker(app):
-    """A real task worker in this process, on the test's embedded queue (not eager)."""
-    from celery.contrib.testing.worker import start_worker
-    celery = app.extensions["celery"]
-    celery.conf.task_always_eager = False
-    try:
-        with start_worker(celery, pool="threads", concurrency=2, perform_ping_check=False,
-                          shutdown_timeout=30):
-            yield
-    finally:
-        celery.conf.task_always_eager = True
-
-
-@pytest.fixture
 def live_url(app, live_worker):
-    """Serve the app on 127.0.0.1 (a port of this branch's range) in a thread."""
-    from werkzeug.serving import make_server
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    """Serve the app on 127.0.0.1 in a thread (tasks run by the live worker)."""
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture

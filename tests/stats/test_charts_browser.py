@@ -1,24 +1,14 @@
 """In a real browser (chromium): every chart is drawn from its table, with no script errors."""
-import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser import browser_context, needs_chromium
+from tests.browser import browser_context, needs_chromium, served
 from tests.conftest import PASSWORD
-
-PORT = 20000 + os.getpid() % 900  # inside this branch's port range, distinct per worker
-
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", PORT, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{PORT}"
-    server.shutdown()
-    thread.join(5)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -46,7 +46,8 @@ def test_csv_and_xlsx_exports(history, admin_client):
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][0] == "Szczegółowość" and rows[0][2] == "Placówka"  # Polish by default
     june = [r for r in rows if r[1] == "2026-06" and r[2] == "Urząd Gminy Cyców"][0]
-    assert june[3:] == ["1", "1", "2", "3", "6", "312,0", "3,7"]
+    # then printing: pages, black-and-white, colour, free, paid (none printed here)
+    assert june[3:] == ["1", "1", "2", "3", "6", "312,0", "3,7", "0", "0", "0", "0", "0"]
     reply = admin_client.get("/stats/indicators.xlsx?year=2026")
     assert reply.status_code == 200
     book = load_workbook(io.BytesIO(reply.data))
@@ -54,7 +55,7 @@ def test_csv_and_xlsx_exports(history, admin_client):
     months = book[book.sheetnames[0]]
     found = [[c.value for c in row] for row in months.iter_rows(min_row=2)
              if row[0].value == "2026-06" and row[1].value == "Urząd Gminy Cyców"][0]
-    assert found[2:] == [1, 1, 2, 3, 6, 312, 3.7]
+    assert found[2:] == [1, 1, 2, 3, 6, 312, 3.7, 0, 0, 0, 0, 0]
     yearly = book[book.sheetnames[2]]
     total = [[c.value for c in row] for row in yearly.iter_rows(min_row=2)][-1]
     assert total[1] == "Razem powiat" and total[6] == 8
@@ -78,12 +79,13 @@ def test_csv_follows_the_readers_spreadsheet_conventions(history, admin_client):
     assert polish.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(polish.decode("utf-8-sig")), delimiter=";"))
     june = [r for r in rows if r[1] == "2026-06" and r[2] == "Urząd Gminy Cyców"][0]
-    assert june[3:] == ["1", "1", "2", "3", "6", "312,0", "3,7"]
+    # then printing: pages, black-and-white, colour, free, paid (none printed here)
+    assert june[3:] == ["1", "1", "2", "3", "6", "312,0", "3,7", "0", "0", "0", "0", "0"]
     from telecentre.stats.indicators import indicators, to_csv
     english = to_csv(indicators(2026), "en").decode("utf-8-sig")
     june = [r for r in csv.reader(io.StringIO(english))
             if r[1] == "2026-06" and r[2] == "Urząd Gminy Cyców"][0]
-    assert june[8:] == ["312.0", "3.7"]
+    assert june[8:10] == ["312.0", "3.7"]
 
 
 def _polish_locale() -> str | None:
@@ -114,8 +116,8 @@ def test_libreoffice_in_a_polish_locale_reads_numbers_as_numbers(history, admin_
     book = load_workbook(tmp_path / "indicators.xlsx")
     sheet = book.active
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["Szczegółowość", "Okres", "Placówka"] and len(header) == 10
+    assert header[:3] == ["Szczegółowość", "Okres", "Placówka"] and len(header) == 15
     june = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)
             if row[1].value == "2026-06" and row[2].value == "Urząd Gminy Cyców"][0]
-    assert june[3:] == [1, 1, 2, 3, 6, 312, 3.7]
+    assert june[3:] == [1, 1, 2, 3, 6, 312, 3.7, 0, 0, 0, 0, 0]
     assert all(isinstance(v, (int, float)) for v in june[3:])

@@ -8,8 +8,6 @@ in Polish and English, every new page checked with axe-core (WCAG 2.1 A/AA):
   and prints the card (a refresh creates nothing); books for a resident and prints the slip.
 """
 import re
-import socket
-import threading
 from datetime import timedelta
 
 import pytest
@@ -18,12 +16,11 @@ from sqlalchemy import func, select
 from telecentre.auth.models import User
 from telecentre.common.time import local_today
 from telecentre.extensions import db
-from tests.browser import browser_context, check_accessibility, screenshot, sign_in
+from tests.browser import browser_context, check_accessibility, screenshot, served, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PORTS = range(5750, 5800)  # this branch's range
 NEW = "a much better passphrase"
 LANGS = {"pl": "pl-PL", "en": "en-GB"}
 TEXT = {
@@ -42,25 +39,11 @@ TEXT = {
 
 @pytest.fixture
 def live_url(app):
-    """The test app served by werkzeug in a thread (it shares the tests' settings, so the
-    mail goes to the test's SMTP sink)."""
-    from werkzeug.serving import make_server
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        break
-    else:
-        pytest.skip("no free port in 5750-5799")
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"  # the links in mails
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    """The test app served in a thread (it shares the tests' settings, so the mail goes to
+    the test's SMTP sink)."""
+    with served(app) as url:
+        app.config["PUBLIC_BASE_URL"] = url  # the links in mails
+        yield url
 
 
 @pytest.fixture(params=sorted(LANGS))

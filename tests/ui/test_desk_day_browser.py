@@ -17,7 +17,7 @@ from telecentre.sessions.models import UsageSession
 from tests.booking.liveserver import LiveServer
 from tests.browser import check_accessibility, needs_chromium, sign_in
 from tests.conftest import PASSWORD, SECRET_KEY
-from tests.sinks import FakeSmsGateway, SmtpSink
+from tests.sinks import FakeSmsGateway, MailSink
 from tests.ui.conftest import OWN
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
@@ -43,7 +43,7 @@ def environment(**values):
 @pytest.fixture(scope="module")
 def outbox():
     """The SMTP sink and the SMS gateway the live server sends to."""
-    with SmtpSink() as sink, FakeSmsGateway() as gateway:
+    with MailSink() as sink, FakeSmsGateway() as gateway:
         yield sink, gateway
 
 
