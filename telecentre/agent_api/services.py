@@ -16,6 +16,7 @@ from limits import parse_many
 from psycopg.types.json import Json
 from sqlalchemy import (Float, Integer, String, bindparam, case, cast, exists, func, literal,
                         select, update)
+from sqlalchemy.exc import DBAPIError
 
 from telecentre.agent_api.auth import secret_hash
 from telecentre.agent_api.models import COMMAND_KINDS, Agent, Command, EnrollmentToken
@@ -386,18 +387,31 @@ def _run_quick(engine, key: tuple, params: dict):
         _QUICK_SQL[key] = (expanded.statement, literals, namedtuple("QuickBeat", names, rename=True))
     sql, literals, row_type = _QUICK_SQL[key]
     values = {**literals, **params, "health": Json(params["health"])}
+    dbapi = engine.dialect.loaded_dbapi
     raw = engine.raw_connection()
+    driver = raw.driver_connection
     try:
-        driver = raw.driver_connection
         driver.autocommit = True
+        with driver.cursor() as cursor:
+            cursor.execute(sql, values)
+            found = cursor.fetchone()
+        driver.autocommit = False
+    except dbapi.Error as error:
+        # As SQLAlchemy would: a broken connection never goes back to the pool, and the
+        # error is SQLAlchemy's (a lost database is the 503 of common.errors, not a 500).
         try:
-            with driver.cursor() as cursor:
-                cursor.execute(sql, values)
-                found = cursor.fetchone()
-        finally:
             driver.autocommit = False
+        except dbapi.Error:
+            pass
+        if driver.closed or driver.autocommit or engine.dialect.is_disconnect(error, driver,
+                                                                                None):
+            # This connection and every older one of the pool, which died with it (what
+            # SQLAlchemy's own disconnect handling calls).
+            engine.pool._invalidate(raw, error)
+        raise DBAPIError.instance(sql, values, error, dbapi.Error,
+                                  dialect=engine.dialect) from error
     finally:
-        raw.close()  # back to the pool
+        raw.close()  # back to the pool (or gone, when invalidated)
     if found is None:
         return None
     row = row_type(*found)
