@@ -3,7 +3,8 @@
 Issue 18's gunicorn bench (``bench/hot_paths.py``) measures throughput and
 latency, which a shared machine makes noisy. This one measures the CPU time
 of this process (``time.process_time``) and the SQL statements of each kind of
-request, calling the WSGI apps directly (no HTTP, no client threads), in
+request (as SQLAlchemy executes them: the heartbeat's one statement, sent by
+the driver itself, is not counted), calling the WSGI apps directly (no HTTP, no client threads), in
 alternating blocks: the production app (``create_app()`` as ``wsgi.py``
 builds it) on PostgreSQL, and the 15-line Flask app of ``hot_paths.py``, same
 bodies and headers. Lines, each the median of the blocks:
