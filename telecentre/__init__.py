@@ -95,6 +95,11 @@ def init_extensions(app: Flask) -> None:
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in ``enforce`` with the access rule
     db.init_app(app)
+    if app.config["DATABASE_PING_IDLE_SECONDS"]:
+        from telecentre.common.db import ping_when_idle
+        with app.app_context():
+            for engine in db.engines.values():
+                ping_when_idle(engine, app.config["DATABASE_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=migrations_folder())
     csrf.init_app(app)
     limiter.init_app(app)
@@ -112,11 +117,12 @@ def init_extensions(app: Flask) -> None:
 
 def _writer_transaction():
     """State-changing requests take the database's write lock first (matters on SQLite only)."""
-    from flask import request
+    from flask import current_app, request
     from telecentre.common.db import begin_write
     from telecentre.extensions import db
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        begin_write(db.session)
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and \
+            current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        begin_write(db.session)  # (on PostgreSQL it would only find that out, every request)
 
 
 def init_features(app: Flask) -> None:

@@ -16,6 +16,10 @@ class Defaults:
     # The database; SQLite under the instance folder unless told otherwise.
     DATABASE_URL = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection idle for longer than this is checked (one round trip) before it
+    # is used again; one used more recently goes straight to work (0: check every time).
+    # See telecentre.common.db.ping_when_idle.
+    DATABASE_PING_IDLE_SECONDS = 10
     # Languages: Polish first, English second, Ukrainian third.
     BABEL_DEFAULT_LOCALE = "pl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Warsaw"
@@ -190,9 +194,13 @@ def _finish(app):
     cfg["SQLALCHEMY_DATABASE_URI"] = url
     if not url.startswith("sqlite"):
         # A connection that died while the database was away is replaced on its next
-        # checkout, so the app recovers by itself when the database is back.
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
-                                            **(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
+        # checkout, so the app recovers by itself when the database is back: checked
+        # before every use with DATABASE_PING_IDLE_SECONDS = 0, else only after being
+        # idle that long (telecentre.common.db.ping_when_idle; the hot paths save a round
+        # trip per request).
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": not cfg["DATABASE_PING_IDLE_SECONDS"],
+            **(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     if str(cfg.get("RATELIMIT_STORAGE_URI") or "").startswith("database:"):
         # The database storage counts in the application's database (or beside it).
         options = cfg.get("RATELIMIT_STORAGE_OPTIONS") or {}

@@ -6,14 +6,17 @@ import hmac
 import math
 import secrets
 import uuid
+from collections import namedtuple
 from types import SimpleNamespace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
 from limits import parse_many
+from psycopg.types.json import Json
 from sqlalchemy import (Float, Integer, String, bindparam, case, cast, exists, func, literal,
                         select, update)
+from sqlalchemy.exc import DBAPIError
 
 from telecentre.agent_api.auth import secret_hash
 from telecentre.agent_api.models import COMMAND_KINDS, Agent, Command, EnrollmentToken
@@ -366,6 +369,57 @@ def _quick_statement(limited: bool, check_stale: bool):
     return _QUICK[key]
 
 
+_QUICK_SQL: dict = {}  # (limited, check_stale) -> (SQL text, its literal values, row type)
+
+
+def _run_quick(engine, key: tuple, params: dict):
+    """Run the quick heartbeat's statement on a pooled connection in autocommit, straight
+    through the driver: the SQL is compiled once and psycopg prepares it on the server, so a
+    heartbeat pays for neither SQLAlchemy's per-execution work nor a BEGIN and a COMMIT.
+    Returns the row (attributes named as the statement's columns) or None."""
+    if key not in _QUICK_SQL:
+        # Expanded with this heartbeat's values, which later ones replace by name; the
+        # statement's fixed lists (statuses) become plain parameters of their own.
+        statement = _quick_statement(*key)
+        expanded = statement.compile(dialect=engine.dialect).construct_expanded_state(params)
+        literals = {k: v for k, v in expanded.parameters.items() if k not in params}
+        names = [c.key for c in statement.selected_columns]
+        _QUICK_SQL[key] = (expanded.statement, literals, namedtuple("QuickBeat", names, rename=True))
+    sql, literals, row_type = _QUICK_SQL[key]
+    values = {**literals, **params, "health": Json(params["health"])}
+    dbapi = engine.dialect.loaded_dbapi
+    raw = engine.raw_connection()
+    driver = raw.driver_connection
+    try:
+        driver.autocommit = True
+        with driver.cursor() as cursor:
+            cursor.execute(sql, values)
+            found = cursor.fetchone()
+        driver.autocommit = False
+    except dbapi.Error as error:
+        # As SQLAlchemy would: a broken connection never goes back to the pool, and the
+        # error is SQLAlchemy's (a lost database is the 503 of common.errors, not a 500).
+        try:
+            driver.autocommit = False
+        except dbapi.Error:
+            pass
+        if driver.closed or driver.autocommit or engine.dialect.is_disconnect(error, driver,
+                                                                                None):
+            # This connection and every older one of the pool, which died with it (what
+            # SQLAlchemy's own disconnect handling calls).
+            engine.pool._invalidate(raw, error)
+        raise DBAPIError.instance(sql, values, error, dbapi.Error,
+                                  dialect=engine.dialect) from error
+    finally:
+        raw.close()  # back to the pool (or gone, when invalidated)
+    if found is None:
+        return None
+    row = row_type(*found)
+    if row.interval_end is not None:
+        row = row._replace(interval_end=row.interval_end.astimezone(timezone.utc))
+    return row
+
+
 def _state_params(now: datetime, config) -> dict:
     """The values ``_state_columns`` binds."""
     return {"now": now,
@@ -399,9 +453,7 @@ def quick_heartbeat(agent_id: str, digest: str, body, now: datetime,
               **_state_params(now, config)}
     if limit is not None:
         params.update(stamp=now.timestamp(), amount=limit[0], period=float(limit[1]))
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.execute(_quick_statement(limit is not None, check_stale), params
-                           ).one_or_none()
+    row = _run_quick(engine, (limit is not None, check_stale), params)
     if row is None:
         return None
     agent = SimpleNamespace(id=row.id, site_id=row.site_id, seat_id=row.seat_id,

@@ -13,7 +13,7 @@ from telecentre.api.schemas import parse_body
 from telecentre.common.errors import error_reply
 from telecentre.common.access import access
 from telecentre.common.bodies import sized
-from telecentre.common.ratelimit import agent_key, failed, seat_key
+from telecentre.common.ratelimit import agent_key, counts_its_own_rate, failed, seat_key
 from telecentre.common.time import utcnow
 from telecentre.extensions import db, limiter
 
@@ -62,7 +62,7 @@ def enroll():
 )
 # RATELIMIT_AGENT_HEARTBEAT is counted by the heartbeat's own UPDATE of the agent row
 # (services.heartbeat_limit): no transaction or connection of its own.
-@limiter.exempt
+@counts_its_own_rate
 def heartbeat():
     """One heartbeat of the authenticated agent: one statement in the usual case."""
     body = parse_body(schemas.HeartbeatBody)
@@ -71,7 +71,8 @@ def heartbeat():
     reply = services.quick_heartbeat(agent_id, digest, body, now, request.remote_addr)
     if reply is not None:
         g.agent = SimpleNamespace(id=agent_id)  # for the request log
-        db.session.commit()  # the follow-ups, if any
+        if db.session().in_transaction():
+            db.session.commit()  # the follow-ups (usually none: nothing to end)
         return jsonify(reply)
     require_agent(full=True)  # refuses as for every agent request, or sets g.agent
     try:

@@ -7,7 +7,7 @@ Services take the acting user, flush and audit; the view commits.
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from telecentre.audit.services import record
 from telecentre.auth.models import ResidentBlock, User
@@ -18,16 +18,20 @@ from telecentre.extensions import db
 MAX_REASON = 300
 
 
+# Built once: every booking and unlock of a resident runs it.
+_ACTIVE_BLOCK = select(ResidentBlock).where(
+    ResidentBlock.user_id == bindparam("user_id"), ResidentBlock.lifted_at.is_(None),
+    ResidentBlock.starts_at <= bindparam("now", type_=ResidentBlock.starts_at.type),
+    or_(ResidentBlock.ends_at.is_(None),
+        ResidentBlock.ends_at > bindparam("now", type_=ResidentBlock.ends_at.type))
+).order_by(ResidentBlock.starts_at.desc()).limit(1)
+
+
 def active_block(user, now: datetime | None = None) -> ResidentBlock | None:
     """Return the block that holds ``user`` now (the latest, if several), or None."""
     if user is None or getattr(user, "role", None) != "resident":
         return None
-    now = now or utcnow()
-    return db.session.scalar(select(ResidentBlock).where(
-        ResidentBlock.user_id == user.id, ResidentBlock.lifted_at.is_(None),
-        ResidentBlock.starts_at <= now,
-        or_(ResidentBlock.ends_at.is_(None), ResidentBlock.ends_at > now))
-        .order_by(ResidentBlock.starts_at.desc()).limit(1))
+    return db.session.scalar(_ACTIVE_BLOCK, {"user_id": user.id, "now": now or utcnow()})
 
 
 def ensure_not_blocked(user, *, for_staff: bool, now: datetime | None = None) -> None:

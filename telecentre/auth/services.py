@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from telecentre.audit.services import record
 from telecentre.auth.models import ROLES, ApiToken, ReservedLogin, User
@@ -108,14 +108,20 @@ def issue_token(user: User, hours: int) -> tuple[str, ApiToken]:
     return token, row
 
 
+# One query for the token and its holder, built once: every API call with a token runs it.
+_TOKEN_HOLDER = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+    ApiToken.token_hash == bindparam("token_hash"),
+    ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type))
+
+
 def user_for_token(token: str) -> User | None:
     """Return the active user holding the unexpired API ``token``, or None."""
     if not token.startswith("tct_"):
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.expires_at <= utcnow() or not row.user.active:
+    user = db.session.scalar(_TOKEN_HOLDER, {"token_hash": _token_hash(token), "now": utcnow()})
+    if user is None or not user.active:
         return None
-    return row.user
+    return user
 
 
 def revoke_tokens(user: User) -> int:

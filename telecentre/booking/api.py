@@ -4,6 +4,7 @@ from datetime import date
 from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from telecentre.api.openapi import api_doc
@@ -48,6 +49,13 @@ def availability(slug):
     })
 
 
+_site_of = joinedload(Seat.site)
+# Built once (options and all): every booking through the API runs it.
+_SEAT_TO_BOOK = select(Seat).where(Seat.id == bindparam("seat_id")).options(
+    _site_of.joinedload(Site.policy), _site_of.joinedload(Site.hours),
+    _site_of.selectinload(Site.exceptions))
+
+
 @bp.post("/bookings")
 @access("resident")
 @api_doc("Book a seat (or any free seat of a site) for a time range", body=BookingIn,
@@ -59,10 +67,8 @@ def create():
     if body.seat_id is not None:
         # The seat, its site, policy and hours in one query, the dated exceptions in one more
         # (not five lazy loads, one by one).
-        site_of = joinedload(Seat.site)
-        seat = db.session.get(Seat, body.seat_id, options=[
-            site_of.joinedload(Site.policy), site_of.joinedload(Site.hours),
-            site_of.selectinload(Site.exceptions)])
+        seat = db.session.execute(_SEAT_TO_BOOK, {"seat_id": body.seat_id}
+                                  ).unique().scalar_one_or_none()
         if seat is None:
             raise DomainError(_("There is no computer with this number."), code="not_found",
                               status=404)
@@ -74,11 +80,14 @@ def create():
         booking = services.create_booking(current_user, current_user, seat=seat, site=site,
                                           start=body.start, end=body.end,
                                           accessible=body.accessible, source="api")
+        # The answer from what was inserted, before the commit expires it (after, it would
+        # be read back: the booking, its seat and site, three more statements).
+        reply = booking_json(booking)
         db.session.commit()
     except DomainError:
         db.session.rollback()
         raise
-    return jsonify(booking_json(booking)), 201
+    return jsonify(reply), 201
 
 
 @bp.get("/bookings")

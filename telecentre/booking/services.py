@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import exists, select
+from sqlalchemy import Integer, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from telecentre.audit.services import record
@@ -40,6 +40,37 @@ def seat_is_free(seat: Seat, start: datetime, end: datetime, now: datetime) -> b
         return not db.session.scalar(select(exists().where(
             UsageSession.seat_id == seat.id, UsageSession.ended_at.is_(None))))
     return True
+
+
+_QUEUE = select(func.pg_advisory_xact_lock(bindparam("seat_id", type_=Integer),
+                                           bindparam("minute", type_=Integer)))
+_when = Booking.start.type
+_HELD_BY_ANOTHER = select(exists().where(  # built once: the usual loser's one read
+    Booking.seat_id == bindparam("seat_id"), Booking.resident_id != bindparam("resident_id"),
+    Booking.status.in_(HOLDING_STATUSES), Booking.start < bindparam("end", type_=_when),
+    Booking.end > bindparam("start", type_=_when)))
+
+
+def queue_for(seat: Seat, start: datetime) -> None:
+    """PostgreSQL: wait for the other requests for this seat and start that came first.
+
+    A transaction-level advisory lock on (seat, start minute). Requests for
+    the same seat and time then meet the winner's committed booking in
+    ``held_by_another`` (one read, a 409) instead of all running every check
+    in parallel and waiting on the winner at the insert. Only an
+    optimisation: overlaps with other starts are still refused by the
+    checks and the exclusion constraint. SQLite serialises writers anyway.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.execute(_QUEUE, {"seat_id": seat.id,
+                                "minute": int(start.timestamp() // 60) % 2**31})
+
+
+def held_by_another(seat: Seat, resident, start: datetime, end: datetime) -> bool:
+    """Return True when another resident's holding booking of ``seat`` overlaps ``[start, end)``."""
+    return bool(db.session.scalar(_HELD_BY_ANOTHER, {
+        "seat_id": seat.id, "resident_id": resident.id, "start": start, "end": end}))
 
 
 def candidate_seats(site, accessible: bool = False) -> list[Seat]:
@@ -86,6 +117,13 @@ def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Sea
         raise rules.violation("no_seat", _("This site has no accessible computer that can be "
                                            "booked.") if accessible else
                               _("This site has no computer that can be booked."))
+    if seat is not None:
+        queue_for(seat, start)
+    if seat is not None and held_by_another(seat, resident, start, end):
+        # Under contention most requests lose this way: answered by one read, before the
+        # lock and the quota checks (the resident's own booking there goes on to them, to be
+        # named as such). The check inside the lock and the constraint still decide.
+        raise rules.seat_taken(seat, start)
     locks = [resident] + ([site] if policy.walk_in_share_percent else [])
     serialized(db.session, *locks)
     if not rules.resident_within_policy(resident, policy, start, end, now):

@@ -70,6 +70,8 @@ def _has_nul(values) -> bool:
 
 def _depth_ok(text: str, limit: int) -> bool:
     """True when brackets outside strings nest at most ``limit`` deep (a linear scan)."""
+    if text.count("{") + text.count("[") <= limit:
+        return True  # cannot nest deeper than it has brackets (the usual body: no scan)
     depth = 0
     in_string = escaped = False
     for char in text:

@@ -1,7 +1,8 @@
 """Database engine settings that must hold on every connection, and serialised writes."""
 import sqlite3
+import time
 
-from sqlalchemy import event, select
+from sqlalchemy import event, exc, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,38 @@ def _sqlite_begin(conn):
         mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") \
             else "BEGIN"
         conn.exec_driver_sql(mode)
+
+
+def ping_when_idle(engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only when it sat idle for ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: one more round trip
+    on every request, a third of a heartbeat's. A connection used moments ago
+    is almost surely alive; one that was idle (the database may have restarted
+    meanwhile) is pinged and, if dead, replaced before anyone sees it (the
+    pool's documented "pessimistic" recipe). A connection that dies while in
+    use, or between two close uses, fails that one request (503, see
+    ``telecentre.common.errors``); the disconnect invalidates the pool, so the
+    next requests get fresh connections.
+    """
+    if engine.dialect.name == "sqlite" or getattr(engine, "_telecentre_idle_ping", False):
+        return
+    engine._telecentre_idle_ping = True
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        record.info["telecentre_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        since = record.info.pop("telecentre_idle_since", None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new, or used moments ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - whatever broke it, take another
+            raise exc.DisconnectionError(str(error)) from error
 
 
 @event.listens_for(Session, "after_flush")

@@ -32,7 +32,7 @@ import os
 import threading
 import time
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context, request
 from limits.errors import ConfigurationError
 from limits.storage import Storage
 from sqlalchemy import (Float, Index, Integer, String, bindparam, case, create_engine,
@@ -44,7 +44,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 import telecentre.common.db  # noqa: F401  (SQLite: WAL, busy timeout, BEGIN IMMEDIATE)
-from telecentre.extensions import db
+from telecentre.extensions import db, limiter
 
 KEY_LENGTH = 200
 CLEANUP_SECONDS = 60
@@ -254,3 +254,20 @@ def _remembered(key: str):
     if has_request_context():
         return g.get("_ratelimit_seen", {}).get(key)
     return None
+
+
+def counts_its_own_rate(view):
+    """Mark a view that counts its rate limit itself (the heartbeat, in its own statement).
+
+    Flask-Limiter then skips the request altogether (no limits resolved, no
+    headers, nothing counted), where ``@limiter.exempt`` alone still resolves
+    every limit of the route on each request.
+    """
+    view.telecentre_own_rate = True
+    return limiter.exempt(view)
+
+
+@limiter.request_filter
+def _own_rate() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "telecentre_own_rate", False)

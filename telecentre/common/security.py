@@ -12,6 +12,7 @@
   persisted. Times come from ``telecentre.common.time.utcnow``.
 """
 from flask import current_app, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 
 from telecentre.common.time import utcnow
@@ -21,19 +22,24 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'none'; form-action 'self'")
 
 
+_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+            ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+            ("Cross-Origin-Opener-Policy", "same-origin"))
+
+
 def set_headers(response):
     """Add the security headers to ``response``."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if current_app.config["SECURE_COOKIES"]:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    personal = getattr(current_user, "is_authenticated", False) or \
-        request.headers.get("Authorization") or request.path.startswith("/api/")
+    # The names present looked at once (not once per header): this runs on every request.
+    present = {name.lower() for name in headers.keys()}
+    headers.extend([(name, value) for name, value in _HEADERS if name.lower() not in present])
+    if current_app.config["SECURE_COOKIES"] and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # The cheap tests first: an API or token request never needs the user loaded here
+    # (and after a rollback that would be one more query).
+    personal = request.path.startswith("/api/") or request.headers.get("Authorization") or \
+        getattr(current_user, "is_authenticated", False)
     if personal:
         headers["Cache-Control"] = "no-store"
         headers.setdefault("Pragma", "no-cache")
@@ -81,9 +87,9 @@ def check_session_age():
     short ``*_PUBLIC_MINUTES`` limits and ends with the usage session that was
     running on that seat; a session that moves to a public address becomes one.
     """
-    if not getattr(current_user, "is_authenticated", False) or request.headers.get(
-            "Authorization"):
-        return None
+    if request.headers.get("Authorization") or not getattr(current_user, "is_authenticated",
+                                                           False):
+        return None  # a token request has no session to age; the header is the cheaper test
     now = utcnow().timestamp()
     if "_started" not in session:  # signed in before these stamps existed
         from telecentre.auth.public_pc import classify
@@ -110,8 +116,19 @@ def check_session_age():
     return None
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions; a request without the cookie (the agents, API
+    clients with tokens) gets an empty session without building a signer for nothing."""
+
+    def open_session(self, app, request):
+        if self.get_cookie_name(app) not in request.cookies and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app):
     """Install the header and session hooks."""
+    app.session_interface = CookieSessions()
     from flask_login import user_logged_in
     user_logged_in.connect(on_login, app)
     app.before_request(check_session_age)
