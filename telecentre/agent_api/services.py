@@ -384,7 +384,8 @@ def _run_quick(engine, key: tuple, params: dict):
         expanded = statement.compile(dialect=engine.dialect).construct_expanded_state(params)
         literals = {k: v for k, v in expanded.parameters.items() if k not in params}
         names = [c.key for c in statement.selected_columns]
-        _QUICK_SQL[key] = (expanded.statement, literals, namedtuple("QuickBeat", names, rename=True))
+        row_type = namedtuple("QuickBeat", names, rename=True)
+        _QUICK_SQL[key] = (expanded.statement, literals, row_type)
     sql, literals, row_type = _QUICK_SQL[key]
     values = {**literals, **params, "health": Json(params["health"])}
     dbapi = engine.dialect.loaded_dbapi
