@@ -2,14 +2,15 @@
 # Install the Debian packages the tests and the demo use, when they are missing:
 # net-snmp's agent and tools, OpenSSH's server, Chromium for browser tests,
 # iproute2 for network namespaces, Xvfb for the agent's Tk lock screen, CUPS (cupsd and
-# lp/lpadmin) for the printing tests and libcups2-dev to build pycups. Needs
+# lp/lpadmin) for the printing tests and libcups2-dev to build pycups, nginx for the test of
+# the shipped proxy configuration (tests/foundation/test_behind_nginx.py). Needs
 # root (or sudo); prints what it would need otherwise and goes on, so that the
 # tests that need them say why they skip.
 set -euo pipefail
 # Extra packages may be named on the command line (bench/snmp_sweep.py compares
 # against prometheus-snmp-exporter: `bash scripts/system-deps.sh prometheus-snmp-exporter`).
 packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2 xvfb python3-tk
-          locales libreoffice-calc cups-daemon cups-client libcups2-dev gcc "$@")
+          locales libreoffice-calc cups-daemon cups-client libcups2-dev gcc nginx "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -40,4 +41,5 @@ if [ -x /usr/sbin/service ] || command -v systemctl >/dev/null; then
   ($sudo service snmpd stop || true) >/dev/null 2>&1
   ($sudo service prometheus-snmp-exporter stop || true) >/dev/null 2>&1
   ($sudo service cups stop || true) >/dev/null 2>&1  # the printing tests run their own cupsd
+  ($sudo service nginx stop || true) >/dev/null 2>&1  # test_behind_nginx runs its own
 fi
