@@ -168,6 +168,7 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=300, help="requests per block")
     parser.add_argument("--kinds", default="heartbeat,booking_win,booking_lose")
     parser.add_argument("--profile", default="", help="a kind: print its cProfile instead")
+    parser.add_argument("--sql", default="", help="a kind: print the SQL of one such request")
     args = parser.parse_args(argv)
     workdir = tempfile.mkdtemp(prefix="hot-api-")
     url = fresh_database(DB_NAME)
@@ -202,18 +203,29 @@ def main(argv=None):
             engine = db.engine
 
         @event.listens_for(engine, "before_cursor_execute")
-        def _count(*_args):
+        def _count(_conn, _cursor, statement, *_args):
             counter[0] += 1
+            if args.sql and shown is not None:
+                shown.append(" ".join(statement.split())[:300])
+
+        shown = None
 
         kinds = [k for k in args.kinds.split(",") if k]
         for kind in kinds + ["trivial"]:  # warm: first connections, caches, imports
             run_block(app, trivial, reqs, kind, 30, counter)
+        if args.sql:
+            shown = []
+            run_block(app, trivial, reqs, args.sql, 1, counter)
+            print("\n".join(shown))
+            return 0
         if args.profile:
             profiler = cProfile.Profile(time.process_time)  # CPU, not waiting for the database
             profiler.enable()
             run_block(app, trivial, reqs, args.profile, args.n, counter)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+            # PROFILE_FILTER: a regular expression of the files to show (e.g. "telecentre")
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+                os.environ.get("PROFILE_FILTER", ""), 60)
             return 0
         figures = {k: [] for k in kinds + ["trivial"]}
         statements = {}

@@ -408,6 +408,8 @@ def main(argv=None):
                         help="seconds of measured rounds, at most (setup comes before)")
     parser.add_argument("--devices", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also print each side's absolute figures")
     parser.add_argument("--only", default="", help="comma-separated: heartbeat,booking,sweep,"
                         "console,county (default: all)")
     args = parser.parse_args(argv)
@@ -499,16 +501,24 @@ def main(argv=None):
         bk_errors = []
 
         def book():
-            _, errors, median = drive(pool, args.clients, APP_PORT, "booking", "booking",
-                                      args.seconds, booking_threads, tokens, booking_seats,
-                                      first)
+            rate, errors, median = drive(pool, args.clients, APP_PORT, "booking", "booking",
+                                         args.seconds, booking_threads, tokens, booking_seats,
+                                         first)
             bk_errors.append(errors)
+            if args.verbose:
+                print(f"    booking: {rate:.0f}/s, median {median * 1000:.1f} ms",
+                      file=sys.stderr)
             return median
 
-        ab("booking_p50_vs_trivial", book,
-           lambda: drive(pool, args.clients, TRIVIAL_PORT, "echo", "booking", args.seconds,
-                         booking_threads, tokens, booking_seats, first)[2],
-           lambda x, y: x / y)
+        def book_trivial():
+            rate, _, median = drive(pool, args.clients, TRIVIAL_PORT, "echo", "booking",
+                                    args.seconds, booking_threads, tokens, booking_seats, first)
+            if args.verbose:
+                print(f"    trivial: {rate:.0f}/s, median {median * 1000:.1f} ms",
+                      file=sys.stderr)
+            return median
+
+        ab("booking_p50_vs_trivial", book, book_trivial, lambda x, y: x / y)
         if any(bk_errors):
             notes.append(f"booking answers other than 201/409: {sum(bk_errors)}")
 

@@ -21,3 +21,4 @@ from telecentre.common.ratelimit import RateLimitCounter  # noqa: F401
 from telecentre.legal.models import AccessibilityStatement  # noqa: F401
 from telecentre.incidents.models import Incident  # noqa: F401
 from telecentre.printing.models import PrintJob, PrintSettings  # noqa: F401
+from telecentre.sites import versions  # noqa: F401,E402  (raises sites.config_version on change)

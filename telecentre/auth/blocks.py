@@ -18,13 +18,14 @@ from telecentre.extensions import db
 MAX_REASON = 300
 
 
-# Built once: every booking and unlock of a resident runs it.
-_ACTIVE_BLOCK = select(ResidentBlock).where(
+# Built once: every booking and unlock of a resident runs it. Binds ``user_id`` and ``now``.
+BLOCK_HOLDS = (
     ResidentBlock.user_id == bindparam("user_id"), ResidentBlock.lifted_at.is_(None),
     ResidentBlock.starts_at <= bindparam("now", type_=ResidentBlock.starts_at.type),
     or_(ResidentBlock.ends_at.is_(None),
-        ResidentBlock.ends_at > bindparam("now", type_=ResidentBlock.ends_at.type))
-).order_by(ResidentBlock.starts_at.desc()).limit(1)
+        ResidentBlock.ends_at > bindparam("now", type_=ResidentBlock.ends_at.type)))
+_ACTIVE_BLOCK = select(ResidentBlock).where(*BLOCK_HOLDS).order_by(
+    ResidentBlock.starts_at.desc()).limit(1)
 
 
 def active_block(user, now: datetime | None = None) -> ResidentBlock | None:

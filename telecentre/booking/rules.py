@@ -8,7 +8,7 @@ import math
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from telecentre.booking.models import HOLDING_STATUSES, OPEN_STATUSES, Booking
 from telecentre.booking.slots import is_on_grid, range_containing, slot_start_at
@@ -216,35 +216,59 @@ def minutes_allowed(resident, policy: SitePolicy, start: datetime) -> int:
     return allowed
 
 
-def _minutes(start, end):
+def _minutes(start, end, dialect: str):
     """SQL: the whole minutes between two timestamps (PostgreSQL or SQLite)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return func.floor(func.extract("epoch", end - start) / 60)
     return func.round((func.julianday(end) - func.julianday(start)) * 1440)
+
+
+def _within_statement(dialect: str):
+    """The aggregate of ``resident_within_policy``, built once per dialect (binds only)."""
+    when = Booking.start.type
+    start, end = bindparam("start", type_=when), bindparam("end", type_=when)
+    now = bindparam("now", type_=when)
+    day_start, day_end = bindparam("day_start", type_=when), bindparam("day_end", type_=when)
+    holding = Booking.status.in_(HOLDING_STATUSES)
+    return select(
+        func.count(case((holding & (Booking.start < end) & (Booking.end > start), 1))),
+        # the nearest holding booking on each side, for the gap (weighed in Python)
+        func.max(case((holding & (Booking.end <= start), Booking.end))).label("before"),
+        func.min(case((holding & (Booking.start >= end), Booking.start))).label("after"),
+        func.count(case((Booking.status.in_(OPEN_STATUSES) & (Booking.end > now), 1))),
+        func.coalesce(func.sum(case((holding & (Booking.start >= day_start)
+                                     & (Booking.start < day_end),
+                                     _minutes(Booking.start, Booking.end, dialect)))), 0),
+        # The widest gap of any site: conservative, so a booking near one at a site with a
+        # larger gap goes to the exact check (check_gap), which weighs the two sites' gaps.
+        select(func.max(SitePolicy.min_gap_minutes)).scalar_subquery(),
+    ).where(Booking.resident_id == bindparam("resident_id"), holding)
+
+
+_WITHIN: dict = {}
 
 
 def resident_within_policy(resident, policy: SitePolicy, start: datetime, end: datetime,
                            now: datetime) -> bool:
     """Every quota of ``check_resident`` in one statement: True when all of them pass.
 
-    One aggregate over the resident's bookings (overlap or too near, open
-    bookings, minutes booked that day). When it says False, ``check_resident``
-    runs to name the rule that failed with its details.
+    One aggregate over the resident's bookings (overlap, the nearest one on
+    each side for the gap, open bookings, minutes booked that day). When it
+    says False, ``check_resident`` runs to name the rule that failed with its
+    details.
     """
-    # The widest gap of any site: conservative, so a booking near one at a site with a
-    # larger gap goes to the exact check (check_gap), which weighs the two sites' gaps.
-    widest = db.session.scalar(select(func.max(SitePolicy.min_gap_minutes))) or 0
-    gap = timedelta(minutes=max(policy.min_gap_minutes, widest))
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _WITHIN:
+        _WITHIN[dialect] = _within_statement(dialect)
     day_start, day_end = local_day_bounds(to_local(start).date())
-    holding = Booking.status.in_(HOLDING_STATUSES)
-    near, open_now, minutes = db.session.execute(
-        select(func.count(case((holding & (Booking.start < end + gap)
-                                & (Booking.end > start - gap), 1))),
-               func.count(case((Booking.status.in_(OPEN_STATUSES) & (Booking.end > now), 1))),
-               func.coalesce(func.sum(case((holding & (Booking.start >= day_start)
-                                            & (Booking.start < day_end),
-                                            _minutes(Booking.start, Booking.end)))), 0))
-        .where(Booking.resident_id == resident.id, holding)).one()
+    overlap, before, after, open_now, minutes, widest = db.session.execute(_WITHIN[dialect], {
+        "resident_id": resident.id, "start": start, "end": end, "now": now,
+        "day_start": day_start, "day_end": day_end}).one()
+    # A booking is too near when it overlaps [start - gap, end + gap): the latest that
+    # ends by the start and the earliest that starts at the end or after are the nearest.
+    gap = timedelta(minutes=max(policy.min_gap_minutes, widest or 0))
+    near = overlap or (before is not None and before > start - gap) or (
+        after is not None and after < end + gap)
     wanted = int((end - start).total_seconds() // 60)
     return (not near and open_now < policy.max_open_bookings
             and int(minutes) + wanted <= policy.daily_minutes)

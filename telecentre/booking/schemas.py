@@ -38,13 +38,17 @@ class BookingOut(BaseModel):
     source: str
 
 
-def booking_json(booking) -> dict:
-    """Return the API form of a booking; times in Europe/Warsaw with their offset."""
+def booking_json(booking, seat=None) -> dict:
+    """Return the API form of a booking; times in Europe/Warsaw with their offset.
+
+    ``seat``: the booking's seat (or booking.context's copy of it) when the caller has it,
+    so that it is not read again.
+    """
+    seat = seat if seat is not None else booking.seat
     return {"id": booking.id, "code": booking.code, "code_display": display_code(booking.code),
-            "site": booking.seat.site.slug, "seat_id": booking.seat_id,
-            "seat_name": booking.seat.name, "start": to_local(booking.start).isoformat(),
-            "end": to_local(booking.end).isoformat(), "status": booking.status,
-            "source": booking.source}
+            "site": seat.site.slug, "seat_id": booking.seat_id, "seat_name": seat.name,
+            "start": to_local(booking.start).isoformat(), "end": to_local(booking.end).isoformat(),
+            "status": booking.status, "source": booking.source}
 
 
 class SlotOut(BaseModel):

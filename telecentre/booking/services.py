@@ -45,10 +45,12 @@ def seat_is_free(seat: Seat, start: datetime, end: datetime, now: datetime) -> b
 _QUEUE = select(func.pg_advisory_xact_lock(bindparam("seat_id", type_=Integer),
                                            bindparam("minute", type_=Integer)))
 _when = Booking.start.type
-_HELD_BY_ANOTHER = select(exists().where(  # built once: the usual loser's one read
+# Binds seat_id, resident_id, start and end.
+HELD_BY_ANOTHER = exists().where(
     Booking.seat_id == bindparam("seat_id"), Booking.resident_id != bindparam("resident_id"),
     Booking.status.in_(HOLDING_STATUSES), Booking.start < bindparam("end", type_=_when),
-    Booking.end > bindparam("start", type_=_when)))
+    Booking.end > bindparam("start", type_=_when))
+_HELD_BY_ANOTHER = select(HELD_BY_ANOTHER)  # built once: the usual loser's one read
 
 
 def queue_for(seat: Seat, start: datetime) -> None:
@@ -88,20 +90,26 @@ def candidate_seats(site, accessible: bool = False) -> list[Seat]:
 
 def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Seat | None = None,
                    site=None, accessible: bool = False, source: str = "web",
-                   now: datetime | None = None, walk_in: bool = False) -> Booking:
+                   now: datetime | None = None, walk_in: bool = False,
+                   checked: bool = False) -> Booking:
     """Book ``seat`` (or any free seat of ``site``) for ``resident`` over ``[start, end)``.
 
     Raises PolicyViolation (422, naming the rule), Conflict (409: seat taken,
     the resident already booked then) or InvalidInput. ``walk_in`` lets the
-    queue give out seats kept for walk-ins. Must be called before anything
-    else is written in the transaction. Flushes and audits.
+    queue give out seats kept for walk-ins. ``checked``: this transaction has
+    already found no block on the resident, waited its turn for ``seat`` at
+    ``start`` and found it not held by another (the booking API's first look,
+    ``booking.context``; ``seat`` may then be its copy of the seat). Must be
+    called before anything else is written in the transaction. Flushes and
+    audits.
     """
     now = now or utcnow()
     # current_user is a proxy; the row lock needs the model instance behind it.
     resident = getattr(resident, "_get_current_object", lambda: resident)()
     if resident is None or resident.role != "resident" or not resident.active:
         raise Forbidden(_("Only residents' accounts can hold bookings."))
-    ensure_not_blocked(resident, for_staff=getattr(actor, "is_staff", False), now=now)
+    if not checked:
+        ensure_not_blocked(resident, for_staff=getattr(actor, "is_staff", False), now=now)
     if source not in SOURCES:
         raise InvalidInput(_("Unknown booking source %(source)s.", source=source))
     if seat is None and site is None:
@@ -117,9 +125,9 @@ def create_booking(actor, resident, *, start: datetime, end: datetime, seat: Sea
         raise rules.violation("no_seat", _("This site has no accessible computer that can be "
                                            "booked.") if accessible else
                               _("This site has no computer that can be booked."))
-    if seat is not None:
+    if seat is not None and not checked:
         queue_for(seat, start)
-    if seat is not None and held_by_another(seat, resident, start, end):
+    if seat is not None and not checked and held_by_another(seat, resident, start, end):
         # Under contention most requests lose this way: answered by one read, before the
         # lock and the quota checks (the resident's own booking there goes on to them, to be
         # named as such). The check inside the lock and the constraint still decide.

@@ -137,5 +137,6 @@ def serialized(session, *lock_rows):
     for row in lock_rows:
         # ``current_user`` and friends are proxies: lock the object behind them.
         row = row._get_current_object() if hasattr(row, "_get_current_object") else row
-        model = type(row)
+        # A copy of a row (booking.context's SiteView) names the model it copies.
+        model = getattr(type(row), "table_model", type(row))
         session.execute(select(model.id).where(model.id == row.id).with_for_update())

@@ -21,6 +21,9 @@ class Site(db.Model):
     # CIDR strings, validated with netaddr by the service that sets them.
     subnets: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    # Raised with every change to the site, its seats, hours, exceptions or policy (see
+    # telecentre/sites/versions.py): what bookings cache of a site is good while it holds.
+    config_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     hours: Mapped[list["OpeningHours"]] = relationship(
         back_populates="site", cascade="all, delete-orphan",

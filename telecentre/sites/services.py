@@ -226,7 +226,7 @@ def intervals_on(site: Site, day: date) -> list[tuple[int, int]]:
     exceptions = [e for e in site.exceptions if e.day == day]
     if exceptions:
         return [(e.open_minute, e.close_minute) for e in exceptions if e.open_minute is not None]
-    if public_holiday(day):
+    if public_holiday(day, "pl"):  # whether, not its name: any language, no locale lookup
         return []
     return [(h.open_minute, h.close_minute) for h in site.hours if h.weekday == day.weekday()]
 
