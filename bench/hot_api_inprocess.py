@@ -50,7 +50,7 @@ DB_NAME = "hot_api_inprocess"
 def environ(path: str, body: dict, headers: dict) -> dict:
     """A WSGI environ for ``POST path`` with a JSON body (copied per call: the body is a stream)."""
     from werkzeug.test import EnvironBuilder
-    builder = EnvironBuilder(path=path, method="POST", data=json.dumps(body),
+    builder = EnvironBuilder(path=path, method="POST" if body else "GET", data=json.dumps(body),
                              headers={**headers, "Content-Type": "application/json"},
                              environ_base={"REMOTE_ADDR": "127.0.0.1"})
     try:
@@ -132,6 +132,10 @@ class Requests:
         return "/api/v1/bookings", body, {
             "Authorization": f"Bearer {self.tokens[resident % len(self.tokens)]}"}, None
 
+    def healthz(self):
+        """The production app's cheapest answer: every hook, no view work, no database."""
+        return "/healthz", {}, {}, None
+
     def booking_win(self):
         self.slot += 1
         return self._booking(self.slot, self.slot)
@@ -141,16 +145,36 @@ class Requests:
         return self._booking(max(self.slot, 1), self.n)  # the slot the last winner took
 
 
+def postgres_cpu() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (from /proc)."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)
+            if fields[0].endswith("(postgres"):
+                parts = fields[1].split()
+                total += int(parts[11]) + int(parts[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return total / tick
+
+
 def run_block(app, trivial, reqs: Requests, kind: str, n: int, counter: list) -> tuple:
-    """``n`` requests of ``kind``; return (CPU s per request, statements per request)."""
+    """``n`` requests of ``kind``; return (CPU s per request, statements per request,
+    PostgreSQL's CPU s per request)."""
     make = getattr(reqs, kind if kind != "trivial" else "heartbeat")
     envs = []
     for _ in range(n):
         path, body, headers, agent_id = make()
         envs.append((environ("/echo" if kind == "trivial" else path, body, headers), agent_id))
     target = trivial if kind == "trivial" else app
-    expect = {"heartbeat": 200, "booking_win": 201, "booking_lose": 409, "trivial": 200}[kind]
+    expect = {"healthz": 200, "heartbeat": 200, "booking_win": 201, "booking_lose": 409,
+              "trivial": 200}[kind]
     counter[0] = 0
+    pg0 = postgres_cpu()
     cpu0 = time.process_time()
     for env, agent_id in envs:
         status, data = call(target, env)
@@ -159,7 +183,7 @@ def run_block(app, trivial, reqs: Requests, kind: str, n: int, counter: list) ->
         if kind == "heartbeat":
             reqs.sync[agent_id] = json.loads(data)["sync"]
     cpu = time.process_time() - cpu0
-    return cpu / n, counter[0] / n
+    return cpu / n, counter[0] / n, (postgres_cpu() - pg0) / n
 
 
 def main(argv=None):
@@ -228,19 +252,21 @@ def main(argv=None):
                 os.environ.get("PROFILE_FILTER", ""), 60)
             return 0
         figures = {k: [] for k in kinds + ["trivial"]}
-        statements = {}
+        statements, server = {}, {k: [] for k in kinds + ["trivial"]}
         for b in range(args.blocks):
             order = kinds + ["trivial"]
             for kind in (order if b % 2 == 0 else order[::-1]):
-                cpu, stmts = run_block(app, trivial, reqs, kind, args.n, counter)
+                cpu, stmts, pg = run_block(app, trivial, reqs, kind, args.n, counter)
                 figures[kind].append(cpu)
                 statements[kind] = stmts
+                server[kind].append(pg)
         base = statistics.median(figures["trivial"])
         for kind, values in figures.items():
             med = statistics.median(values)
             print(f"{kind}: {med * 1000:.3f} ms CPU (min {min(values) * 1000:.3f}, "
                   f"max {max(values) * 1000:.3f}) = {med / base:.1f}x trivial; "
-                  f"{statements[kind]:.1f} statements")
+                  f"{statements[kind]:.1f} statements; "
+                  f"PostgreSQL {statistics.median(server[kind]) * 1000:.3f} ms CPU")
         after = os.getloadavg()
         print(f"load average before {load[0]:.2f}, after {after[0]:.2f}; "
               f"{args.blocks} blocks of {args.n}; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")

@@ -109,6 +109,8 @@ def heartbeat_body(sync=None) -> dict:
 # ---------------------------------------------------------------- client processes
 
 _COUNTER = None
+_STATUSES: dict = {}  # a client process's answers to bookings, by status (--verbose)
+VERBOSE = False
 
 
 def _init_client(counter):
@@ -180,16 +182,19 @@ def _client(job):
             i += threads
             good = status < 300 or (like == "booking" and status == 409)
             out[n][0 if good else 1] += 1
+            if kind == "booking":
+                _STATUSES[status] = _STATUSES.get(status, 0) + 1
             out[n][2].append(elapsed)
         conn.close()
 
+    _STATUSES.clear()
     workers = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
     return (sum(o[0] for o in out), sum(o[1] for o in out),
-            [t for o in out for t in o[2]])
+            [t for o in out for t in o[2]], dict(_STATUSES))
 
 
 def drive(pool, clients, port, kind, like, seconds, threads, creds, seats=(), first=0,
@@ -202,6 +207,12 @@ def drive(pool, clients, port, kind, like, seconds, threads, creds, seats=(), fi
     elapsed = time.monotonic() - started
     answers = sum(r[0] for r in results)
     latencies = [t for r in results for t in r[2]]
+    statuses = {}
+    for r in results:
+        for status, count in r[3].items():
+            statuses[status] = statuses.get(status, 0) + count
+    if statuses and VERBOSE:
+        print(f"    answers: {dict(sorted(statuses.items()))}", file=sys.stderr)
     return (answers / elapsed, sum(r[1] for r in results),
             statistics.median(latencies) if latencies else float("nan"))
 
@@ -413,6 +424,8 @@ def main(argv=None):
     parser.add_argument("--only", default="", help="comma-separated: heartbeat,booking,sweep,"
                         "console,county (default: all)")
     args = parser.parse_args(argv)
+    global VERBOSE
+    VERBOSE = args.verbose
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     began = time.monotonic()
     only = {w.strip() for w in args.only.split(",") if w.strip()}

@@ -112,6 +112,7 @@ def init_extensions(app: Flask) -> None:
     app.before_request(_writer_transaction)
     security.init_app(app)  # session age first: an expired session is anonymous below
     logs.init_app(app)  # first before_request: the request id and the clock start
+    app.before_request(_read_first)  # before enforce: the user's lookup is such a read
     app.before_request(enforce)
 
 
@@ -123,6 +124,16 @@ def _writer_transaction():
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and \
             current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         begin_write(db.session)  # (on PostgreSQL it would only find that out, every request)
+
+
+def _read_first():
+    """A view marked ``reads_first`` starts without a transaction (PostgreSQL; see common.db)."""
+    from flask import current_app, request
+    from telecentre.common.db import read_first
+    from telecentre.extensions import db
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "reads_first", False):
+        read_first(db.session)
 
 
 def init_features(app: Flask) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select
 from telecentre.audit.services import record
 from telecentre.auth.models import ROLES, ApiToken, ReservedLogin, User
 from telecentre.auth.passwords import hash_secret, needs_rehash, verify_secret
+from telecentre.common.db import READ_FIRST
 from telecentre.common.errors import Conflict, InvalidInput
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
@@ -109,9 +110,11 @@ def issue_token(user: User, hours: int) -> tuple[str, ApiToken]:
 
 
 # One query for the token and its holder, built once: every API call with a token runs it.
+# A view that reads first (common.db.read_first) may run it before its transaction.
 _TOKEN_HOLDER = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
     ApiToken.token_hash == bindparam("token_hash"),
-    ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type))
+    ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type)
+).execution_options(**{READ_FIRST: True})
 
 
 def user_for_token(token: str) -> User | None:

@@ -13,6 +13,7 @@ from telecentre.booking.availability import day_availability
 from telecentre.booking.context import SEAT_TO_BOOK, SeatView, look_first
 from telecentre.booking.schemas import AvailabilityOut, BookingIn, BookingOut, booking_json
 from telecentre.common.access import access
+from telecentre.common.db import reads_first
 from telecentre.common.errors import DomainError, InvalidInput
 from telecentre.common.time import local_today, to_local, utcnow
 from telecentre.extensions import db
@@ -47,6 +48,7 @@ def availability(slug):
 
 
 @bp.post("/bookings")
+@reads_first  # a 409 under contention is two reads: no BEGIN, no ROLLBACK
 @access("resident")
 @api_doc("Book a seat (or any free seat of a site) for a time range", body=BookingIn,
          responses={201: BookingOut}, tags=["booking"], errors=(400, 401, 403, 404, 409, 422))

@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from telecentre.auth.blocks import BLOCK_HOLDS
 from telecentre.auth.models import ResidentBlock
+from telecentre.common.db import READ_FIRST
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
 from telecentre.sites.models import OpeningException, OpeningHours, Site, SitePolicy
@@ -137,7 +138,8 @@ def _first_look_statement():
     blocked = select(ResidentBlock.id).where(*BLOCK_HOLDS).exists()
     return select(Site.config_version, blocked.label("blocked"),
                   HELD_BY_ANOTHER.label("held")).join_from(
-        Seat, Site, Seat.site_id == Site.id).where(Seat.id == bindparam("seat_id"))
+        Seat, Site, Seat.site_id == Site.id).where(Seat.id == bindparam("seat_id")
+                                                   ).execution_options(**{READ_FIRST: True})
 
 
 _FIRST_LOOK = None

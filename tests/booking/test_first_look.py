@@ -153,3 +153,50 @@ def test_the_refusals_keep_their_order(client, clock, bearer, create_seat, creat
     reply = client.post("/api/v1/bookings", json=body(seat),
                         headers=bearer(create_user("attendant")))
     assert reply.status_code == 403
+
+
+def test_reads_first_then_one_transaction_from_the_lock_on(client, clock, bearer, create_seat,
+                                                           create_user):
+    """PostgreSQL: a 409 is two reads in autocommit (no BEGIN, no ROLLBACK); a booking runs
+    everything from its queue lock to its commit in one transaction. SQLite: no change."""
+    seat = create_seat("cycow", "PC-01")
+    first, loser = bearer(create_user("resident")), bearer(create_user("resident"))
+    payload = body(seat)
+    engine = db.engine
+    postgres = engine.dialect.name == "postgresql"
+    seen = []
+
+    def note(conn, _cursor, statement, *_args):
+        driver = conn.connection.driver_connection
+        seen.append((" ".join(statement.split())[:60], getattr(driver, "autocommit", None)))
+
+    def request(headers):
+        db.session.rollback()  # the test's reads end here; the request starts afresh
+        seen.clear()
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            return client.post("/api/v1/bookings", json=payload, headers=headers)
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+
+    assert request(first).status_code == 201
+    won = list(seen)
+    lock = next(i for i, (s, _) in enumerate(won)
+                if "pg_advisory_xact_lock" in s or not postgres)
+    # The user and the first look without a transaction; the copy of the site (read now,
+    # on this app's first booking) in the transaction that follows.
+    assert [a for _, a in won[:2]] == ([True, True] if postgres else [None, None]), won
+    after = [a for _, a in won[lock:]]
+    assert any("INSERT INTO bookings" in s for s, _ in won[lock:])
+    assert after == ([False] * len(after) if postgres else [None] * len(after)), won
+    assert request(loser).status_code == 409
+    assert [a for _, a in seen] == ([True, True] if postgres else [None] * len(seen)), seen
+    # The next request on the same pooled connection is transactional again.
+    db.session.rollback()
+    seen.clear()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/api/v1/bookings", headers=first).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert seen and all(a is (False if postgres else None) for _, a in seen), seen
