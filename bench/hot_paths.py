@@ -531,6 +531,13 @@ def main(argv=None):
                       file=sys.stderr)
             return median
 
+        if not only or "booking" in only:
+            # warm both (each worker's first bookings: imports, translations, the seats'
+            # copies, prepared statements), as the heartbeats warmed them above
+            drive(pool, args.clients, APP_PORT, "booking", "booking", 1, booking_threads,
+                  tokens, booking_seats, first)
+            drive(pool, args.clients, TRIVIAL_PORT, "echo", "booking", 1, booking_threads,
+                  tokens, booking_seats, first)
         ab("booking_p50_vs_trivial", book, book_trivial, lambda x, y: x / y)
         if any(bk_errors):
             notes.append(f"booking answers other than 201/409: {sum(bk_errors)}")
