@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from telecentre.agent_api.auth import secret_hash
 from telecentre.agent_api.models import COMMAND_KINDS, Agent, Command, EnrollmentToken
 from telecentre.audit.services import record
-from telecentre.booking.models import OPEN_STATUSES, Booking
+from telecentre.booking.models import LONGEST, OPEN_STATUSES, Booking
 from telecentre.common.errors import DomainError, InvalidInput, NotFound
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
@@ -198,6 +198,7 @@ def upcoming_bookings(agent: Agent, now: datetime) -> list[dict]:
             Booking.status.in_(OPEN_STATUSES),
             Booking.start < window,
             Booking.end > now,
+            Booking.starts_after(now),
         )
         .order_by(Booking.start)
     )
@@ -282,7 +283,9 @@ def _bookings_version(seat_id, now, window):
                    + text_of(func.sum(Booking.id * Booking.id)) + ":"
                    + text_of(func.min(Booking.start)) + ":" + text_of(func.max(Booking.end)))
             .where(Booking.seat_id == seat_id, Booking.status.in_(OPEN_STATUSES),
-                   Booking.start < window, Booking.end > now)
+                   Booking.start < window, Booking.end > now,
+                   # bounds the scan of the seat's bookings to the last day (booking.models)
+                   Booking.start > bindparam("since", type_=Booking.start.type))
             .scalar_subquery())
 
 
@@ -308,7 +311,7 @@ def _state_columns(row, check_stale: bool) -> list:
     """The reads of one heartbeat as scalar subqueries correlated to ``row`` (the agent's
     updated row: id, site_id, seat_id): open availability interval, a session the agent never
     ran, pending commands, the kiosk policy, the bookings' version. Binds ``now``,
-    ``stale_before`` and ``window`` (``_state_params``)."""
+    ``stale_before``, ``window`` and ``since`` (``_state_params``)."""
     ai = AvailabilityInterval
     interval = (select(ai.id, ai.ended_at)
                 .where(ai.kind == "seat", ai.subject_id == row.c.seat_id, ai.open.is_(True))
@@ -423,7 +426,7 @@ def _run_quick(engine, key: tuple, params: dict):
 
 def _state_params(now: datetime, config) -> dict:
     """The values ``_state_columns`` binds."""
-    return {"now": now,
+    return {"now": now, "since": now - LONGEST,
             "stale_before": now - timedelta(seconds=max(30, 3 * int(config["HEARTBEAT_SECONDS"]))),
             "window": now + timedelta(hours=config["AGENT_OFFLINE_WINDOW_HOURS"])}
 

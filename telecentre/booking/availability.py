@@ -63,7 +63,7 @@ def day_availability(site, day: date, *, accessible: bool = False, seat_id: int 
     first, last = slots[0].start, slots[-1].end
     site_bookings = db.session.execute(select(Booking.seat_id, Booking.start, Booking.end).where(
         Booking.site_id == site.id, Booking.status.in_(HOLDING_STATUSES),
-        Booking.start < last, Booking.end > first)).all()
+        Booking.start < last, Booking.end > first, Booking.starts_after(first))).all()
     busy_now = set(db.session.scalars(select(UsageSession.seat_id).where(
         UsageSession.site_id == site.id, UsageSession.ended_at.is_(None))))
     cap = rules.bookable_cap(site.id, policy)
@@ -157,7 +157,8 @@ def seat_grid(avail: DayAvailability, site, resident=None, *,
                                  .where(Booking.resident_id == resident.id,
                                         Booking.site_id == site.id,
                                         Booking.status.in_(HOLDING_STATUSES),
-                                        Booking.start < last, Booking.end > first)).all()
+                                        Booking.start < last, Booking.end > first,
+                                        Booking.starts_after(first))).all()
     rows = []
     for slot in avail.slots:
         cells = []
@@ -186,7 +187,8 @@ def bookings_elsewhere(resident, site, day: date) -> list[Booking]:
     start, end = local_day_bounds(day)
     return list(db.session.scalars(select(Booking).where(
         Booking.resident_id == resident.id, Booking.site_id != site.id,
-        Booking.status.in_(HOLDING_STATUSES), Booking.start < end, Booking.end > start)
+        Booking.status.in_(HOLDING_STATUSES), Booking.start < end, Booking.end > start,
+        Booking.starts_after(start))
         .order_by(Booking.start)))
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from telecentre.auth.blocks import BLOCK_HOLDS
 from telecentre.auth.models import ResidentBlock
+from telecentre.booking.models import LONGEST
 from telecentre.common.db import READ_FIRST
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
@@ -159,7 +160,7 @@ def look_first(seat_id: int, resident_id: int, start: datetime, end: datetime,
         _FIRST_LOOK = _first_look_statement()  # built once, on first use (imports settle)
     row = db.session.execute(_FIRST_LOOK, {
         "seat_id": seat_id, "user_id": resident_id, "resident_id": resident_id,
-        "now": now, "start": start, "end": end}).first()
+        "now": now, "start": start, "end": end, "since": start - LONGEST}).first()
     if row is None:
         return None
     view = seat_view(seat_id, row.config_version)

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from telecentre.auth.models import User
 from telecentre.common.time import utcnow
@@ -16,6 +16,13 @@ BOOKING_STATUSES = ("booked", "checked_in", "completed", "cancelled", "released"
 HOLDING_STATUSES = ("booked", "checked_in", "completed")
 OPEN_STATUSES = ("booked", "checked_in")
 _NOT_HOLDING = "status NOT IN ('cancelled', 'released')"
+
+
+# A booking lies within one local day's opening hours, so it never lasts longer than the
+# longest local day (25 h, when the clocks go back); Booking's validator keeps it so. The
+# overlap queries use it as a lower bound on ``start`` (``starts_after``), so that an index
+# on (seat or resident, start) reads the last day of a seat's bookings, not all its history.
+LONGEST = timedelta(hours=25)
 
 
 class Booking(db.Model):
@@ -63,6 +70,22 @@ class Booking(db.Model):
 
     seat: Mapped[Seat] = relationship()
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])
+
+    @validates("start", "end")
+    def _within_a_day(self, key, value):
+        other = self.end if key == "start" else self.start
+        if value is not None and other is not None and abs(value - other) > LONGEST:
+            raise ValueError("a booking lasts at most 25 hours (one local day)")
+        return value
+
+    @staticmethod
+    def starts_after(moment):
+        """SQL: a lower bound on ``start`` for bookings that end after ``moment``.
+
+        Add it to every "ends after ``moment``" condition of a query on a seat's or a
+        resident's bookings: it changes no result and bounds the index scan.
+        """
+        return Booking.start > moment - LONGEST
 
     def release_rest(self, at: datetime) -> None:
         """The resident left at ``at``, before the end: give back the rest of the time.

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, select
 
-from telecentre.booking.models import HOLDING_STATUSES, OPEN_STATUSES, Booking
+from telecentre.booking.models import HOLDING_STATUSES, LONGEST, OPEN_STATUSES, Booking
 from telecentre.booking.slots import is_on_grid, range_containing, slot_start_at
 from telecentre.common.errors import Conflict, InvalidInput, PolicyViolation
 from telecentre.common.time import local_day_bounds, local_today, to_local
@@ -147,7 +147,8 @@ def check_resident(resident, policy: SitePolicy, start: datetime, end: datetime,
     that has already ended: the resident waited in line for this seat.
     """
     own = db.session.scalars(_holding_of(resident.id).where(
-        Booking.start < end, Booking.end > start).order_by(Booking.start).limit(1)).first()
+        Booking.start < end, Booking.end > start, Booking.starts_after(start)
+    ).order_by(Booking.start).limit(1)).first()
     if own is not None:
         raise Conflict(_(
             "You already have a booking at that time: %(site)s, %(seat)s, %(day)s "
@@ -184,7 +185,8 @@ def check_gap(resident, policy: SitePolicy, start: datetime, end: datetime, *,
         return
     reach = timedelta(minutes=widest)
     query = _holding_of(resident.id).where(Booking.start < end + reach,
-                                           Booking.end > start - reach)
+                                           Booking.end > start - reach,
+                                           Booking.starts_after(start - reach))
     if ended_before is not None:
         query = query.where(Booking.end > ended_before)
     near = db.session.scalars(query.order_by(Booking.start)).all()
@@ -242,7 +244,9 @@ def _within_statement(dialect: str):
         # The widest gap of any site: conservative, so a booking near one at a site with a
         # larger gap goes to the exact check (check_gap), which weighs the two sites' gaps.
         select(func.max(SitePolicy.min_gap_minutes)).scalar_subquery(),
-    ).where(Booking.resident_id == bindparam("resident_id"), holding)
+    ).where(Booking.resident_id == bindparam("resident_id"), holding,
+            # bounds the index scan; every count above needs a later start (see below)
+            Booking.start > bindparam("since", type_=when))
 
 
 _WITHIN: dict = {}
@@ -261,8 +265,13 @@ def resident_within_policy(resident, policy: SitePolicy, start: datetime, end: d
     if dialect not in _WITHIN:
         _WITHIN[dialect] = _within_statement(dialect)
     day_start, day_end = local_day_bounds(to_local(start).date())
+    # A booking counts only if it ends after now (open), starts that day, or comes within the
+    # widest gap a policy allows of [start, end): none of those starts before ``since``.
+    from telecentre.booking.policies import EDITABLE
+    since = min(now, day_start, start) - timedelta(minutes=EDITABLE["min_gap_minutes"][1]) \
+        - LONGEST
     overlap, before, after, open_now, minutes, widest = db.session.execute(_WITHIN[dialect], {
-        "resident_id": resident.id, "start": start, "end": end, "now": now,
+        "resident_id": resident.id, "start": start, "end": end, "now": now, "since": since,
         "day_start": day_start, "day_end": day_end}).one()
     # A booking is too near when it overlaps [start - gap, end + gap): the latest that
     # ends by the start and the earliest that starts at the end or after are the nearest.

@@ -17,7 +17,7 @@ from telecentre.audit.services import record
 from telecentre.auth.blocks import ensure_not_blocked
 from telecentre.booking import rules
 from telecentre.booking.codes import new_code, normalise_code
-from telecentre.booking.models import HOLDING_STATUSES, Booking
+from telecentre.booking.models import HOLDING_STATUSES, LONGEST, Booking
 from telecentre.common.db import serialized
 from telecentre.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from telecentre.common.time import utcnow
@@ -33,7 +33,7 @@ def seat_is_free(seat: Seat, start: datetime, end: datetime, now: datetime) -> b
     """Return True when no holding booking (nor, for a booking starting now, a session) uses it."""
     overlap = db.session.scalar(select(exists().where(
         Booking.seat_id == seat.id, Booking.status.in_(HOLDING_STATUSES),
-        Booking.start < end, Booking.end > start)))
+        Booking.start < end, Booking.end > start, Booking.starts_after(start))))
     if overlap:
         return False
     if start <= now:
@@ -45,11 +45,11 @@ def seat_is_free(seat: Seat, start: datetime, end: datetime, now: datetime) -> b
 _QUEUE = select(func.pg_advisory_xact_lock(bindparam("seat_id", type_=Integer),
                                            bindparam("minute", type_=Integer)))
 _when = Booking.start.type
-# Binds seat_id, resident_id, start and end.
+# Binds seat_id, resident_id, start, end and since (start - LONGEST: see booking.models).
 HELD_BY_ANOTHER = exists().where(
     Booking.seat_id == bindparam("seat_id"), Booking.resident_id != bindparam("resident_id"),
     Booking.status.in_(HOLDING_STATUSES), Booking.start < bindparam("end", type_=_when),
-    Booking.end > bindparam("start", type_=_when))
+    Booking.end > bindparam("start", type_=_when), Booking.start > bindparam("since", type_=_when))
 _HELD_BY_ANOTHER = select(HELD_BY_ANOTHER)  # built once: the usual loser's one read
 
 
@@ -72,7 +72,8 @@ def queue_for(seat: Seat, start: datetime) -> None:
 def held_by_another(seat: Seat, resident, start: datetime, end: datetime) -> bool:
     """Return True when another resident's holding booking of ``seat`` overlaps ``[start, end)``."""
     return bool(db.session.scalar(_HELD_BY_ANOTHER, {
-        "seat_id": seat.id, "resident_id": resident.id, "start": start, "end": end}))
+        "seat_id": seat.id, "resident_id": resident.id, "start": start, "end": end,
+        "since": start - LONGEST}))
 
 
 def candidate_seats(site, accessible: bool = False) -> list[Seat]:

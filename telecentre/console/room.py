@@ -88,7 +88,8 @@ def open_bookings_ahead(site: Site, now: datetime, hours: int = 24) -> list[Book
     return list(db.session.scalars(
         select(Booking).options(selectinload(Booking.resident))
         .where(Booking.site_id == site.id, Booking.status.in_(OPEN_STATUSES),
-               Booking.end > now, Booking.start < now + timedelta(hours=hours))
+               Booking.end > now, Booking.starts_after(now),
+               Booking.start < now + timedelta(hours=hours))
         .order_by(Booking.start)))
 
 

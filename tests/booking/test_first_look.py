@@ -200,3 +200,26 @@ def test_reads_first_then_one_transaction_from_the_lock_on(client, clock, bearer
     finally:
         event.remove(engine, "before_cursor_execute", note)
     assert seen and all(a is (False if postgres else None) for _, a in seen), seen
+
+
+def test_the_history_bound_misses_no_booking(client, clock, bearer, create_seat, create_user,
+                                             create_booking):
+    """Overlap queries read a seat's bookings from a day back (booking.models.LONGEST): a
+    booking as long as a day may be, begun the day before, still holds the seat."""
+    from datetime import timedelta
+
+    from telecentre.booking.models import LONGEST, Booking
+    from tests.booking.conftest import at
+    seat = create_seat("cycow", "PC-01")
+    holder = create_user("resident")
+    for days in range(30, 2, -1):  # a month of history before it
+        create_booking(seat, holder, at(MONDAY, "10:00") - timedelta(days=days),
+                       status="completed")
+    # From Sunday 09:30 to Monday 10:30: 25 hours, the longest a booking may be.
+    create_booking(seat, holder, at(MONDAY, "10:30") - LONGEST, minutes=25 * 60)
+    reply = client.post("/api/v1/bookings", json=body(seat, "10:00", "10:30"),
+                        headers=bearer(create_user("resident")))
+    assert reply.status_code == 409 and reply.get_json()["error"] == "seat_taken"
+    with pytest.raises(ValueError):
+        Booking(start=at(MONDAY, "10:00"), end=at(MONDAY, "10:00") + LONGEST
+                + timedelta(minutes=1))
