@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests and the demo use, when they are missing:
 # net-snmp's agent and tools, OpenSSH's server, Chromium for browser tests,
-# iproute2 for network namespaces, Xvfb for the agent's Tk lock screen, CUPS (cupsd and
-# lp/lpadmin) for the printing tests and libcups2-dev to build pycups, nginx for the test of
+# iproute2 for network namespaces, Xvfb for the agent's Tk lock screen, CUPS (cupsd,
+# lp/lpadmin, and the socket:// backend, which only the package cups has) for the printing
+# tests and libcups2-dev to build pycups, nginx for the test of
 # the shipped proxy configuration (tests/foundation/test_behind_nginx.py). Needs
 # root (or sudo); prints what it would need otherwise and goes on, so that the
 # tests that need them say why they skip.
@@ -10,7 +11,7 @@ set -euo pipefail
 # Extra packages may be named on the command line (bench/snmp_sweep.py compares
 # against prometheus-snmp-exporter: `bash scripts/system-deps.sh prometheus-snmp-exporter`).
 packages=(snmpd snmp openssh-server openssh-client chromium chromium-driver iproute2 xvfb python3-tk
-          locales libreoffice-calc cups-daemon cups-client libcups2-dev gcc nginx "$@")
+          locales libreoffice-calc cups cups-daemon cups-client libcups2-dev gcc nginx "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
