@@ -28,6 +28,8 @@ from sqlalchemy.orm import joinedload
 from telecentre.auth.blocks import BLOCK_HOLDS
 from telecentre.auth.models import ResidentBlock
 from telecentre.booking.models import LONGEST
+from telecentre.booking.rules import current_policy
+from telecentre.booking.services import HELD_BY_ANOTHER
 from telecentre.common.db import READ_FIRST
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
@@ -83,7 +85,6 @@ def _row(view, obj):
 
 def view_of(seat: Seat) -> SeatView:
     """Return the copy of a loaded seat with its site."""
-    from telecentre.booking.rules import current_policy
     site = seat.site
     site_view = SiteView(id=site.id, slug=site.slug, name=site.name,
                          hours=tuple(_row(HoursView, h) for h in site.hours),
@@ -134,16 +135,12 @@ def seat_view(seat_id: int, version: int) -> SeatView | None:
     return view
 
 
-def _first_look_statement():
-    from telecentre.booking.services import HELD_BY_ANOTHER
-    blocked = select(ResidentBlock.id).where(*BLOCK_HOLDS).exists()
-    return select(Site.config_version, blocked.label("blocked"),
-                  HELD_BY_ANOTHER.label("held")).join_from(
-        Seat, Site, Seat.site_id == Site.id).where(Seat.id == bindparam("seat_id")
-                                                   ).execution_options(**{READ_FIRST: True})
-
-
-_FIRST_LOOK = None
+# Built once: the version, the block and the other resident's holding, in one statement.
+_FIRST_LOOK = select(
+    Site.config_version, select(ResidentBlock.id).where(*BLOCK_HOLDS).exists().label("blocked"),
+    HELD_BY_ANOTHER.label("held")
+).join_from(Seat, Site, Seat.site_id == Site.id).where(
+    Seat.id == bindparam("seat_id")).execution_options(**{READ_FIRST: True})
 
 
 def look_first(seat_id: int, resident_id: int, start: datetime, end: datetime,
@@ -155,9 +152,6 @@ def look_first(seat_id: int, resident_id: int, start: datetime, end: datetime,
     lock: a request that finds the seat free must still wait its turn
     (``services.queue_for``) and look again.
     """
-    global _FIRST_LOOK
-    if _FIRST_LOOK is None:
-        _FIRST_LOOK = _first_look_statement()  # built once, on first use (imports settle)
     row = db.session.execute(_FIRST_LOOK, {
         "seat_id": seat_id, "user_id": resident_id, "resident_id": resident_id,
         "now": now, "start": start, "end": end, "since": start - LONGEST}).first()

@@ -8,7 +8,7 @@ from telecentre.extensions import db
 from telecentre.seats.models import Seat
 from telecentre.sites.models import Site
 from telecentre.sites.services import add_exception, get_site, set_hours
-from tests.booking.conftest import MONDAY
+from tests.booking.conftest import MONDAY, at
 
 
 @pytest.fixture
@@ -191,6 +191,11 @@ def test_reads_first_then_one_transaction_from_the_lock_on(client, clock, bearer
     assert after == ([False] * len(after) if postgres else [None] * len(after)), won
     assert request(loser).status_code == 409
     assert [a for _, a in seen] == ([True, True] if postgres else [None] * len(seen)), seen
+    # "Any free seat of the site": no first look; the token's read, then one transaction.
+    payload = {k: v for k, v in payload.items() if k != "seat_id"} | {"site": "cycow"}
+    assert request(loser).status_code == 409
+    assert [a for _, a in seen] == ([True] + [False] * (len(seen) - 1) if postgres
+                                    else [None] * len(seen)), seen
     # The next request on the same pooled connection is transactional again.
     db.session.rollback()
     seen.clear()
@@ -209,7 +214,6 @@ def test_the_history_bound_misses_no_booking(client, clock, bearer, create_seat,
     from datetime import timedelta
 
     from telecentre.booking.models import LONGEST, Booking
-    from tests.booking.conftest import at
     seat = create_seat("cycow", "PC-01")
     holder = create_user("resident")
     for days in range(30, 2, -1):  # a month of history before it
