@@ -18,6 +18,7 @@ import pytest
 
 from agent.cleanslate import kill_user_processes, user_processes
 from conftest import WAIT
+from tests import xvfb as xvfb_display
 
 # The lock screen runs on the system's Python (standard library and Tk only): the test
 # interpreter may live where the public account cannot reach (e.g. under /root).
@@ -66,17 +67,9 @@ def other_user():
 @pytest.fixture
 def display():
     """An Xvfb display any local client may use (the public account's lock screen draws here)."""
-    number = 120 + os.getpid() % 50
-    xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1024x768x24", "-ac",
-                             "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + WAIT
-    while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-        assert xvfb.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.1)
-    yield f":{number}"
-    xvfb.terminate()
-    xvfb.wait(WAIT)
+    xvfb, name = xvfb_display.start(any_client=True)
+    yield name
+    xvfb_display.stop(xvfb)
 
 
 @pytest.fixture

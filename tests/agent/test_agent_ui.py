@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import ROOT, WAIT
+from tests import xvfb as xvfb_display
 
 
 def test_console_agent_never_imports_tkinter():
@@ -33,19 +34,9 @@ def test_console_agent_never_imports_tkinter():
     shutil.which("Xvfb") is None, reason="Xvfb (Debian package xvfb) is not installed"
 )
 def test_tk_lock_screen_runs_a_session_under_xvfb(fake_server, tmp_path):
-    number = 180 + os.getpid() % 50
-    display = ":%d" % number
-    xvfb = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    xvfb, display = xvfb_display.start()
     agent = None
     try:
-        deadline = time.monotonic() + WAIT  # the display's socket, not a fixed pause
-        while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-            assert xvfb.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
-            time.sleep(0.05)
         env = dict(os.environ, DISPLAY=display, PYTHONPATH=ROOT)
         agent = subprocess.Popen(
             [
@@ -82,8 +73,7 @@ def test_tk_lock_screen_runs_a_session_under_xvfb(fake_server, tmp_path):
             agent.kill()
         if agent is not None:
             agent.communicate(timeout=WAIT)
-        xvfb.terminate()
-        xvfb.wait(WAIT)
+        xvfb_display.stop(xvfb)
 
 
 @pytest.fixture(scope="module")
@@ -93,22 +83,15 @@ def xdisplay():
     number would meet a dead connection."""
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb (Debian package xvfb) is not installed")
-    number = 230 + os.getpid() % 20
-    xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "800x600x24", "-nolisten",
-                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + WAIT
-    while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-        assert xvfb.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.05)
+    xvfb, display = xvfb_display.start("800x600x24")
     before = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = f":{number}"
+    os.environ["DISPLAY"] = display
     yield
     if before is None:
         os.environ.pop("DISPLAY", None)
     else:
         os.environ["DISPLAY"] = before
-    xvfb.terminate()
-    xvfb.wait(WAIT)
+    xvfb_display.stop(xvfb)
 
 
 @pytest.fixture
