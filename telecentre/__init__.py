@@ -58,7 +58,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_cli(app)
     init_errors(app)
     from telecentre.common.access import check_declared
+    from telecentre.common.ratelimit import drop_idle_check
     check_declared(app)
+    drop_idle_check(app)  # every route and limit is known from here on
     return app
 
 

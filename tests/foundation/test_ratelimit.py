@@ -163,3 +163,24 @@ def test_a_requests_own_hit_answers_its_rate_limit_headers(make_app):
             assert storage.get("k") == 2 and len(selects) == 2
     finally:
         event.remove(storage._engine, "before_cursor_execute", count)
+
+
+def test_the_per_request_check_runs_only_where_a_limit_applies_to_every_route(make_app):
+    """Flask-Limiter's before_request hook finds only application, default, blueprint and
+    meta limits; with none configured it is taken off, and a route's own limit (checked
+    by its decorator) still refuses. With a default limit the hook stays and counts."""
+    from telecentre.extensions import limiter
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_TOKEN="2 per hour")
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+    client = app.test_client()
+    body = {"login": "nobody", "password": "wrong-password"}
+    codes = [client.post("/api/v1/auth/token", json=body).status_code for _ in range(3)]
+    assert codes[:2] == [401, 401] and codes[2] == 429
+
+    try:
+        app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute")
+        assert limiter._check_request_limit in app.before_request_funcs[None]
+        client = app.test_client()
+        assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 429]
+    finally:
+        limiter.limit_manager.set_default_limits([])  # the limiter outlives this app
