@@ -79,6 +79,13 @@ class Booking(db.Model):
         return value
 
     @staticmethod
+    def checked_span(values: dict) -> dict:
+        """Return ``values`` of a booking inserted without an object, after the same check."""
+        if abs(values["end"] - values["start"]) > LONGEST:
+            raise ValueError("a booking lasts at most 25 hours (one local day)")
+        return values
+
+    @staticmethod
     def starts_after(moment):
         """SQL: a lower bound on ``start`` for bookings that end after ``moment``.
 

@@ -236,3 +236,46 @@ def test_any_free_seat_gives_accessible_seats_last(clock, create_seat, create_us
     assert book(first, at(MONDAY, "10:00"), at(MONDAY, "10:30"), site=site).seat_id == plain.id
     assert book(second, at(MONDAY, "10:00"), at(MONDAY, "10:30"), site=site).seat_id == \
         adapted.id
+
+
+def test_a_code_that_clashes_with_an_open_booking_is_drawn_again(clock, monkeypatch, seat,
+                                                                resident, create_user,
+                                                                create_seat):
+    """Codes identify the open bookings of a site: a clash (unique index) inserts nothing
+    and the booking goes on with the next code drawn, in the same transaction."""
+    from telecentre.booking import services
+    first = book(resident, at(MONDAY, "10:00"), at(MONDAY, "10:30"), seat=seat)
+    codes = iter([first.code, first.code, "QWERTY"])
+    monkeypatch.setattr(services, "new_code", lambda: next(codes))
+    other = create_user("resident")
+    second = book(other, at(MONDAY, "10:00"), at(MONDAY, "10:30"),
+                  seat=create_seat("cycow", "PC-02"))
+    assert second.code == "QWERTY" and second.id != first.id
+    assert db.session.get(type(second), second.id).code == "QWERTY"
+
+    monkeypatch.setattr(services, "new_code", lambda: first.code)
+    with pytest.raises(Conflict) as info:
+        book(create_user("resident"), at(MONDAY, "11:00"), at(MONDAY, "11:30"),
+             seat=create_seat("cycow", "PC-03"))
+    db.session.rollback()
+    assert info.value.code == "code"
+
+
+def test_the_database_refuses_what_the_checks_let_through(clock, monkeypatch, seat, resident,
+                                                         create_user):
+    """If two checks race, the insert itself finds the seat taken (PostgreSQL's exclusion
+    constraint): a 409 naming the seat, nothing inserted, no error. (SQLite has no such
+    constraint: its checks and insert hold the database's one write lock.)"""
+    from telecentre.booking import services
+    from telecentre.booking.models import Booking
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's")
+    book(resident, at(MONDAY, "10:00"), at(MONDAY, "10:30"), seat=seat)
+    other = create_user("resident")
+    monkeypatch.setattr(services, "held_by_another", lambda *a, **k: False)
+    monkeypatch.setattr(services, "seat_is_free", lambda *a, **k: True)
+    with pytest.raises(Conflict) as info:
+        book(other, at(MONDAY, "10:15"), at(MONDAY, "10:45"), seat=seat)
+    db.session.rollback()
+    assert "PC-01" in info.value.message
+    assert db.session.query(Booking).count() == 1
