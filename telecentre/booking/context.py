@@ -30,7 +30,7 @@ from telecentre.auth.models import ResidentBlock
 from telecentre.booking.models import LONGEST
 from telecentre.booking.rules import current_policy
 from telecentre.booking.services import HELD_BY_ANOTHER
-from telecentre.common.db import READ_FIRST
+from telecentre.common.db import READ_FIRST, run_core
 from telecentre.extensions import db
 from telecentre.seats.models import Seat
 from telecentre.sites.models import OpeningException, OpeningHours, Site, SitePolicy
@@ -152,7 +152,7 @@ def look_first(seat_id: int, resident_id: int, start: datetime, end: datetime,
     lock: a request that finds the seat free must still wait its turn
     (``services.queue_for``) and look again.
     """
-    row = db.session.execute(_FIRST_LOOK, {
+    row = run_core(db.session, _FIRST_LOOK, {
         "seat_id": seat_id, "user_id": resident_id, "resident_id": resident_id,
         "now": now, "start": start, "end": end, "since": start - LONGEST}).first()
     if row is None:

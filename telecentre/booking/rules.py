@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, case, func, select
 
 from telecentre.booking.models import HOLDING_STATUSES, LONGEST, OPEN_STATUSES, Booking
 from telecentre.booking.slots import is_on_grid, range_containing, slot_start_at
+from telecentre.common.db import run_core
 from telecentre.common.errors import Conflict, InvalidInput, PolicyViolation
 from telecentre.common.time import local_day_bounds, local_today, to_local
 from telecentre.extensions import db
@@ -270,7 +271,7 @@ def resident_within_policy(resident, policy: SitePolicy, start: datetime, end: d
     from telecentre.booking.policies import EDITABLE
     since = min(now, day_start, start) - timedelta(minutes=EDITABLE["min_gap_minutes"][1]) \
         - LONGEST
-    overlap, before, after, open_now, minutes, widest = db.session.execute(_WITHIN[dialect], {
+    overlap, before, after, open_now, minutes, widest = run_core(db.session, _WITHIN[dialect], {
         "resident_id": resident.id, "start": start, "end": end, "now": now, "since": since,
         "day_start": day_start, "day_end": day_end}).one()
     # A booking is too near when it overlaps [start - gap, end + gap): the latest that

@@ -19,7 +19,7 @@ from telecentre.auth.blocks import ensure_not_blocked
 from telecentre.booking import rules
 from telecentre.booking.codes import new_code, normalise_code
 from telecentre.booking.models import HOLDING_STATUSES, LONGEST, Booking
-from telecentre.common.db import serialized
+from telecentre.common.db import run_core, serialized
 from telecentre.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
@@ -70,15 +70,15 @@ def queue_for(seat: Seat, start: datetime) -> None:
     """
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    db.session.execute(_QUEUE, {"seat_id": seat.id,
-                                "minute": int(start.timestamp() // 60) % 2**31})
+    run_core(db.session, _QUEUE, {"seat_id": seat.id,
+                                  "minute": int(start.timestamp() // 60) % 2**31})
 
 
 def held_by_another(seat: Seat, resident, start: datetime, end: datetime) -> bool:
     """Return True when another resident's holding booking of ``seat`` overlaps ``[start, end)``."""
-    return bool(db.session.scalar(_HELD_BY_ANOTHER, {
+    return bool(run_core(db.session, _HELD_BY_ANOTHER, {
         "seat_id": seat.id, "resident_id": resident.id, "start": start, "end": end,
-        "since": start - LONGEST}))
+        "since": start - LONGEST}).scalar())
 
 
 def candidate_seats(site, accessible: bool = False) -> list[Seat]:
