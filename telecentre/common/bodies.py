@@ -53,8 +53,9 @@ def check_body() -> None:
     request.max_content_length = limit
     if limit is not None and (request.content_length or 0) > limit:
         abort(413)
-    if _has_nul(request.args) or (request.method in ("POST", "PUT", "PATCH", "DELETE")
-                                  and request.mimetype in _FORM_TYPES and _has_nul(request.form)):
+    if (request.query_string and _has_nul(request.args)) or (
+            request.method in ("POST", "PUT", "PATCH", "DELETE")
+            and request.mimetype in _FORM_TYPES and _has_nul(request.form)):
         # No text the database stores may hold NUL (PostgreSQL refuses it), and no one
         # types it: refuse the request before any query sees it.
         raise DomainError(_("The data sent holds a character or number that is not allowed."),

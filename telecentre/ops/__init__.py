@@ -6,7 +6,6 @@ def init_app(app):
     from telecentre.ops import cli, metrics
     from telecentre.ops.views import bp
     app.register_blueprint(bp)
-    app.before_request(metrics.start_timer)
     app.after_request(metrics.observe)
     app.cli.add_command(cli.backup_command)
     app.cli.add_command(cli.restore_command)

@@ -51,14 +51,13 @@ def register_collector(name: str, collect: Callable[[], Iterable]) -> None:
     COLLECTORS[name] = collect
 
 
-def start_timer():
-    """Before a request: note when it started."""
-    g.metrics_started = time.perf_counter()
-
-
 def observe(response):
-    """After a request: record its latency by endpoint, method and status."""
-    started = g.pop("metrics_started", None)
+    """After a request: record its latency by endpoint, method and status.
+
+    The request's start is the one the request log notes first thing
+    (``common.logs``), so no hook of its own runs before each request.
+    """
+    started = g.get("request_started")
     if started is not None and request.endpoint != "ops.metrics":
         REQUEST_SECONDS.labels(request.endpoint or "unknown", request.method,
                                str(response.status_code)).observe(time.perf_counter() - started)
