@@ -366,10 +366,33 @@ def _quick_statement(limited: bool, check_stale: bool):
                        c.revoked_at.is_(None), within)
                 .values(values)
                 .returning(c.id, c.site_id, c.seat_id, c.rotate_requested).cte("beat"))
+        extended = _extend_interval(beat)
         _QUICK[key] = select(beat.c.id, beat.c.site_id, beat.c.seat_id, beat.c.rotate_requested,
                              *_state_columns(beat, check_stale),
+                             select(func.count()).select_from(extended).scalar_subquery()
+                             .label("extended"),
                              func.set_config("synchronous_commit", "off", True))
     return _QUICK[key]
+
+
+def _extend_interval(beat):
+    """``UPDATE availability_intervals … RETURNING id`` as a CTE of the quick heartbeat: the
+    seat's open interval is extended to ``now`` when its end lies between ``grace_start``
+    and ``extend_before`` (``_seat_is_up``'s middle case, one heartbeat in four at the usual
+    15 s), in the heartbeat's own statement instead of a transaction of its own after it
+    (1 ms more for that heartbeat). Nothing when ``beat`` found no agent."""
+    t = AvailabilityInterval.__table__
+    latest = t.alias("latest")
+    when = t.c.ended_at.type
+    open_interval = (select(latest.c.id).select_from(latest)
+                     .join(beat, latest.c.subject_id == beat.c.seat_id)
+                     .where(latest.c.kind == "seat", latest.c.open.is_(True))
+                     .order_by(latest.c.ended_at.desc()).limit(1).scalar_subquery())
+    return (update(t).where(t.c.id == open_interval,
+                            t.c.ended_at <= bindparam("extend_before", type_=when),
+                            t.c.ended_at >= bindparam("grace_start", type_=when))
+            .values(ended_at=bindparam("now", type_=when))
+            .returning(t.c.id).cte("extended"))
 
 
 _QUICK_SQL: dict = {}  # (limited, check_stale) -> (SQL text, its literal values, row type)
@@ -457,6 +480,8 @@ def quick_heartbeat(agent_id: str, digest: str, body, now: datetime,
               **_state_params(now, config)}
     if limit is not None:
         params.update(stamp=now.timestamp(), amount=limit[0], period=float(limit[1]))
+    params.update(extend_before=now - RESOLUTION,
+                  grace_start=now - timedelta(seconds=config["AGENT_OFFLINE_SECONDS"]))
     row = _run_quick(engine, (limit is not None, check_stale), params)
     if row is None:
         return None
@@ -502,7 +527,7 @@ def heartbeat(agent: Agent, body, now: datetime, address: str | None = None) -> 
 
 def _reply(agent, body, now: datetime, row, config) -> dict:
     """Act on what the heartbeat's statement read, and build the reply."""
-    if agent.seat_id is not None:
+    if agent.seat_id is not None and not getattr(row, "extended", 0):
         _seat_is_up(agent, row.interval_id, row.interval_end, now, config)
         if row.stale:
             _close_sessions_the_agent_never_ran(agent, now)

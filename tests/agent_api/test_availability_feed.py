@@ -1,7 +1,7 @@
 """Heartbeats feed seat availability for the statistics; going offline ends it."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from telecentre.agent_api.services import mark_offline
 from telecentre.common.time import utcnow
@@ -22,3 +22,54 @@ def test_heartbeats_mark_the_seat_up_and_offline_marks_it_down(app, client, enro
     db.session.commit()
     db.session.refresh(interval)
     assert interval.open is False
+
+
+def test_heartbeats_extend_the_open_interval_once_a_minute(app, client, enroll, monkeypatch):
+    """Heartbeats record availability as ``mark_up`` does: one interval, extended by the first
+    heartbeat a minute or more after its end (on PostgreSQL inside the heartbeat's own
+    statement), a new one after a silence longer than the grace."""
+    from telecentre.agent_api import views
+    body, headers = enroll(seat_name="PC-08")
+    t0 = utcnow().replace(microsecond=0)
+    clock = [t0]
+    monkeypatch.setattr(views, "utcnow", lambda: clock[0])
+
+    sync = {}
+
+    def beat(seconds):
+        clock[0] = t0 + timedelta(seconds=seconds)
+        reply = client.post("/api/v1/agent/heartbeat", json={**HEARTBEAT, **sync},
+                            headers=headers)
+        assert reply.status_code == 200
+        sync["sync"] = reply.get_json()["sync"]  # sent back, as agents do
+
+    def intervals():
+        db.session.expire_all()
+        return [(i.started_at - t0, i.ended_at - t0, i.open) for i in db.session.scalars(
+            select(AvailabilityInterval).where(
+                AvailabilityInterval.kind == "seat",
+                AvailabilityInterval.subject_id == body["seat"]["id"])
+            .order_by(AvailabilityInterval.started_at))]
+
+    s = timedelta(seconds=1)
+    for second in range(0, 120, 15):  # a heartbeat every 15 s for 105 seconds
+        beat(second)
+    assert intervals() == [(0 * s, 60 * s, True)]  # written once a minute
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        beat(120)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    if db.engine.dialect.name == "postgresql":
+        assert statements == []  # the quick heartbeat's one statement (driver-level) did it
+    beat(125)
+    assert intervals() == [(0 * s, 120 * s, True)]
+    grace = app.config["AGENT_OFFLINE_SECONDS"]
+    beat(120 + grace + 30)  # silent for longer than the grace: down in between
+    assert intervals() == [(0 * s, 120 * s, False),
+                           ((150 + grace) * s, (150 + grace) * s, True)]
