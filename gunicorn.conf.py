@@ -15,8 +15,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
-max_requests = 5000          # recycle workers now and then (memory held by libraries)
-max_requests_jitter = 500
+# Recycle a worker now and then (memory held by libraries), but not often: a worker's start
+# costs ~2 s of CPU (imports, create_app) and cold caches. At the design load (10,000 agents,
+# 667 heartbeats/s over 9 workers, ~74 requests/s each) 5,000 requests meant a restart every
+# 68 s per worker, a quarter of a core spent starting workers; 50,000 is one every 11 min.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50000))
+max_requests_jitter = max_requests // 10
 errorlog = "-"
 # Logs: JSON lines unless TELECENTRE_LOG_FORMAT=text (telecentre.common.logs). With
 # JSON the app writes one line per request itself, so gunicorn's access log is off.
