@@ -11,7 +11,11 @@ import tempfile
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9)))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# Two threads a worker: enough for a request waiting on the database to let another run,
+# few enough that the request mix (CPU-bound in Python between short round trips) does not
+# queue on each worker's GIL. With 4, the booking bench (50 clients, 2 cores) answered
+# 361-433 requests/s; with 2, 471-529 (bench/hot_paths.py, 2026-12-05, docs/operations.md).
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
