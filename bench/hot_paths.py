@@ -405,6 +405,8 @@ def page_median(sessions, port, path, seconds):
         t.join()
     if errors[0]:
         raise SystemExit(f"GET {path}: {errors[0]} answers other than 200")
+    if VERBOSE:
+        print(f"    {path}: median {statistics.median(times) * 1000:.1f} ms", file=sys.stderr)
     return statistics.median(times)
 
 
