@@ -162,8 +162,9 @@ def _insert(actor, resident, seat: Seat, start, end, source) -> Booking | None:
     exclusion constraint or with another open booking's code at the site,
     inserts nothing and raises nothing, so the transaction needs no savepoint
     (two round trips) and no unit of work; the seat is looked at again to
-    tell the two apart. Elsewhere (SQLite, whose guard is a trigger) the
-    insert runs in a savepoint whose error is caught.
+    tell the two apart. On SQLite, which has no exclusion constraint (the
+    write lock keeps the checks and the insert together), the insert runs in
+    a savepoint whose code clash is caught.
     """
     postgres = db.session.get_bind().dialect.name == "postgresql"
     for _attempt in range(8):

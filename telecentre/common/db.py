@@ -212,7 +212,7 @@ def run_core(session, statement, params=None):
 
     ``session.execute`` runs every statement through the ORM's execution step
     (options, events, result set-up), 0.07 ms a statement that has no entity
-    to load; the booking's hot path has six of them. What that step does for
+    to load; the booking's hot path has five of them. What that step does for
     such a statement is done here: pending changes are flushed first
     (autoflush), and a statement not marked for ``read_first`` ends that mode
     before it runs. Mapped entities (``select(User)``) must go through
