@@ -165,10 +165,10 @@ def test_a_requests_own_hit_answers_its_rate_limit_headers(make_app):
         event.remove(storage._engine, "before_cursor_execute", count)
 
 
-def test_the_per_request_check_runs_only_where_a_limit_applies_to_every_route(make_app):
+def test_the_per_request_check_is_off_when_no_limit_applies_to_every_route(make_app):
     """Flask-Limiter's before_request hook finds only application, default, blueprint and
     meta limits; with none configured it is taken off, and a route's own limit (checked
-    by its decorator) still refuses. With a default limit the hook stays and counts."""
+    by its decorator) still refuses."""
     from telecentre.extensions import limiter
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_TOKEN="2 per hour")
     assert limiter._check_request_limit not in app.before_request_funcs[None]
@@ -177,6 +177,11 @@ def test_the_per_request_check_runs_only_where_a_limit_applies_to_every_route(ma
     codes = [client.post("/api/v1/auth/token", json=body).status_code for _ in range(3)]
     assert codes[:2] == [401, 401] and codes[2] == 429
 
+
+def test_the_per_request_check_stays_for_a_default_limit(make_app):
+    """With a default limit the hook stays and counts every route. (One rate-limited app
+    per test: the limiter is shared, and make_app disposes of the last one's storage.)"""
+    from telecentre.extensions import limiter
     try:
         app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute")
         assert limiter._check_request_limit in app.before_request_funcs[None]
