@@ -527,8 +527,9 @@ def heartbeat(agent: Agent, body, now: datetime, address: str | None = None) -> 
 
 def _reply(agent, body, now: datetime, row, config) -> dict:
     """Act on what the heartbeat's statement read, and build the reply."""
-    if agent.seat_id is not None and not getattr(row, "extended", 0):
-        _seat_is_up(agent, row.interval_id, row.interval_end, now, config)
+    if agent.seat_id is not None:
+        if not getattr(row, "extended", 0):  # the quick statement extended it already
+            _seat_is_up(agent, row.interval_id, row.interval_end, now, config)
         if row.stale:
             _close_sessions_the_agent_never_ran(agent, now)
     commands = []

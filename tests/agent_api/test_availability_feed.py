@@ -6,6 +6,7 @@ from sqlalchemy import event, select
 from telecentre.agent_api.services import mark_offline
 from telecentre.common.time import utcnow
 from telecentre.extensions import db
+from telecentre.seats.models import Seat
 from telecentre.stats.models import AvailabilityInterval
 from tests.agent_api.test_heartbeat_events import HEARTBEAT
 
@@ -69,7 +70,20 @@ def test_heartbeats_extend_the_open_interval_once_a_minute(app, client, enroll, 
         assert statements == []  # the quick heartbeat's one statement (driver-level) did it
     beat(125)
     assert intervals() == [(0 * s, 120 * s, True)]
+    # A session the locked agent never ran is still closed by a heartbeat that extends.
+    from telecentre.sessions.models import UsageSession
+    stale = UsageSession(site_id=db.session.get(Seat, body["seat"]["id"]).site_id,
+                         seat_id=body["seat"]["id"], kind="walk_in", minutes_granted=60,
+                         started_at=t0 - timedelta(hours=1))
+    db.session.add(stale)
+    db.session.commit()
+    clock[0] = t0 + timedelta(seconds=185)
+    assert client.post("/api/v1/agent/heartbeat", headers=headers,
+                       json={**HEARTBEAT, **sync, "outbox_pending": 0}).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(UsageSession, stale.id).ended_at is not None
+    assert intervals() == [(0 * s, 185 * s, True)]  # extended by that same heartbeat
     grace = app.config["AGENT_OFFLINE_SECONDS"]
-    beat(120 + grace + 30)  # silent for longer than the grace: down in between
-    assert intervals() == [(0 * s, 120 * s, False),
-                           ((150 + grace) * s, (150 + grace) * s, True)]
+    beat(185 + grace + 30)  # silent for longer than the grace: down in between
+    assert intervals() == [(0 * s, 185 * s, False),
+                           ((215 + grace) * s, (215 + grace) * s, True)]
